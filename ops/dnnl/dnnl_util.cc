@@ -1,0 +1,86 @@
+#include "ops/dnnl/dnnl_util.h"
+
+namespace saturn::dnnl_util {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::memory::data_type data_type(DType dtype) {
+  switch (dtype) {
+    case DType::kF32: return dt::f32;
+    case DType::kS8: return dt::s8;
+    case DType::kU8: return dt::u8;
+    case DType::kS32: return dt::s32;
+    case DType::kS64: return dt::undef;  // oneDNN has no s64; plain kernels handle it
+  }
+  return dt::undef;
+}
+
+dnnl::memory::dims dims(const std::vector<int64_t>& d) { return dnnl::memory::dims(d.begin(), d.end()); }
+
+static dnnl::memory::desc plain_desc(const dnnl::memory::dims& d, dt type) {
+  dnnl::memory::dims strides(d.size(), 1);
+  for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * d[i + 1];
+  return dnnl::memory::desc(d, type, strides);
+}
+
+dnnl::memory::desc memory_desc(const TensorDesc& desc) {
+  const auto d = dims(desc.dims);
+  if (desc.layout == Layout::kNhwc) return dnnl::memory::desc(d, data_type(desc.dtype), tag::nhwc);
+  return plain_desc(d, data_type(desc.dtype));
+}
+
+dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank) {
+  if (static_cast<int>(desc.dims.size()) == rank) return memory_desc(desc);
+  dnnl::memory::dims d(rank - desc.dims.size(), 1);
+  d.insert(d.end(), desc.dims.begin(), desc.dims.end());
+  return plain_desc(d, data_type(desc.dtype));
+}
+
+void append_activation(dnnl::post_ops& ops, const fb::Activation* a) {
+  if (a == nullptr) return;
+  using alg = dnnl::algorithm;
+  switch (a->kind()) {
+    case fb::ActivationKind::None: return;
+    case fb::ActivationKind::Relu: ops.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f); return;
+    case fb::ActivationKind::Clip: ops.append_eltwise(1.f, alg::eltwise_clip_v2, a->alpha(), a->beta()); return;
+    case fb::ActivationKind::Sigmoid: ops.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f); return;
+    case fb::ActivationKind::HardSigmoid:
+      // oneDNN 2.6 has no hardsigmoid: linear then clip to [0, 1].
+      ops.append_eltwise(1.f, alg::eltwise_linear, a->alpha(), a->beta());
+      ops.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
+      return;
+    case fb::ActivationKind::HardSwish:
+      ops.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);  // x * relu6(x + 3) / 6
+      return;
+    case fb::ActivationKind::LeakyRelu: ops.append_eltwise(1.f, alg::eltwise_relu, a->alpha(), 0.f); return;
+    case fb::ActivationKind::Tanh: ops.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f); return;
+  }
+}
+
+Status guard(const PrepareContext& ctx, const std::function<Status()>& body) {
+  try {
+    return body();
+  } catch (const dnnl::error& e) {
+    return ctx.error(std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")");
+  }
+}
+
+std::string impl_name(const dnnl::primitive_desc_base& pd) {
+  try {
+    return pd.impl_info_str();
+  } catch (const dnnl::error&) {
+    return "dnnl";
+  }
+}
+
+dnnl::memory reorder_constant(PrepareContext& ctx, const dnnl::memory::desc& src_desc, const void* src,
+                              const dnnl::memory::desc& dst_desc) {
+  dnnl::memory src_mem(src_desc, ctx.engine(), const_cast<void*>(src));
+  dnnl::memory dst_mem(dst_desc, ctx.engine());
+  dnnl::reorder(src_mem, dst_mem).execute(ctx.stream(), src_mem, dst_mem);
+  ctx.stream().wait();
+  return dst_mem;
+}
+
+}  // namespace saturn::dnnl_util

@@ -1,0 +1,35 @@
+// oneDNN helpers shared by the kernels. oneDNN's exceptions are caught here (guard) and nowhere
+// else: every other file calls oneDNN only inside guard().
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "ops/kernel.h"
+
+namespace saturn::dnnl_util {
+
+dnnl::memory::data_type data_type(DType dtype);
+dnnl::memory::dims dims(const std::vector<int64_t>& dims);
+
+// A memory descriptor for `desc`'s logical dims in its physical layout (plain row-major or nhwc).
+dnnl::memory::desc memory_desc(const TensorDesc& desc);
+// Same, for logical `dims` padded with leading 1s up to `rank` (broadcasting operands).
+dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank);
+
+// Appends the fused activation (may be null or kind None: nothing appended) to `ops`.
+void append_activation(dnnl::post_ops& ops, const fb::Activation* activation);
+
+// Runs `body`, turning a dnnl::error into ctx.error("oneDNN: <what> (status N)").
+Status guard(const PrepareContext& ctx, const std::function<Status()>& body);
+
+// oneDNN's implementation name of a primitive descriptor, e.g. "brgconv:avx512_core".
+std::string impl_name(const dnnl::primitive_desc_base& pd);
+
+// Reorders constant plain data `src` into a new memory of `dst_desc` (kernel-owned weights).
+dnnl::memory reorder_constant(PrepareContext& ctx, const dnnl::memory::desc& src_desc, const void* src,
+                              const dnnl::memory::desc& dst_desc);
+
+}  // namespace saturn::dnnl_util
