@@ -1,0 +1,15 @@
+// The pass order of passes.h.
+#include "converter/passes/passes.h"
+
+namespace saturn::converter {
+
+Status run_passes(ir::Graph& graph) {
+  SATURN_RETURN_IF_ERROR(fold_constants(graph));
+  SATURN_RETURN_IF_ERROR(remove_dead_nodes(graph));
+  SATURN_RETURN_IF_ERROR(fold_batchnorm(graph));
+  SATURN_RETURN_IF_ERROR(fuse_layernorm(graph));
+  SATURN_RETURN_IF_ERROR(fuse_activations(graph));
+  return remove_dead_nodes(graph);
+}
+
+}  // namespace saturn::converter

@@ -1,0 +1,23 @@
+// Writer: ir::Graph (after the passes) -> Saturn FlatBuffers model bytes (schema/saturn.fbs).
+//
+// Every node is lowered through the op table (converter/lowering/lowering.h) before anything is
+// written; when any node fails, one error lists every failing node (name, op type, opset), and
+// begins with "unsupported" when all failures are unsupported ops/attributes/types.
+// Output: schema_version = kSchemaVersion, producer from the ONNX producer fields, converter
+// "saturn-convert <kVersion>", source_sha256 as given, buffer 0 empty, one 64-byte aligned buffer
+// per constant, tensors with their ONNX names and inferred dims, nodes in topological order, the
+// "STRN" file identifier. Types: runtime tensors F32; constants F32, or S64 for Gather indices.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "converter/ir/graph.h"
+#include "saturn/status.h"
+
+namespace saturn::converter {
+
+Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const std::string& source_sha256);
+
+}  // namespace saturn::converter

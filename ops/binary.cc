@@ -1,0 +1,149 @@
+// Binary: Y = activation(A op B) for Add/Sub/Mul/Div with numpy broadcasting (oneDNN binary), FP32.
+//
+// oneDNN broadcasts only its second source, so the kernel picks the operand order in prepare():
+//   A has the output's shape          -> A op B
+//   B has it, op commutative          -> B op A
+//   B has it, Sub                     -> B - A, then a linear(-1) post-op (negation is exact)
+//   otherwise (Div with A broadcast,  -> A is broadcast explicitly into scratch (plain C++), then
+//   or both operands broadcast)          scratch op B
+// Output layout (policy kFollowFirst): for a rank-4 output, the layout of input 0 when it has the
+// output's dims, else that of input 1 when it has them; otherwise Plain.
+#include <algorithm>
+
+#include "ops/dnnl/dnnl_util.h"
+#include "ops/dnnl_step.h"
+#include "ops/op_util.h"
+#include "ops/ops.h"
+#include "ops/plain/strided_copy.h"
+
+namespace saturn {
+namespace {
+
+dnnl::algorithm binary_algorithm(fb::BinaryKind kind) {
+  switch (kind) {
+    case fb::BinaryKind::Add: return dnnl::algorithm::binary_add;
+    case fb::BinaryKind::Sub: return dnnl::algorithm::binary_sub;
+    case fb::BinaryKind::Mul: return dnnl::algorithm::binary_mul;
+    case fb::BinaryKind::Div: return dnnl::algorithm::binary_div;
+  }
+  return dnnl::algorithm::undef;
+}
+
+// `dims` padded with leading 1s to `rank`.
+std::vector<int64_t> padded(const std::vector<int64_t>& dims, size_t rank) {
+  std::vector<int64_t> d(rank - dims.size(), 1);
+  d.insert(d.end(), dims.begin(), dims.end());
+  return d;
+}
+
+class BinaryKernel final : public Kernel {
+ public:
+  Status prepare(PrepareContext& ctx) override {
+    SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 2, 1));
+    const fb::Binary* options = ctx.node().op_as_Binary();
+    if (options == nullptr) return ctx.error("missing Binary options");
+    const dnnl::algorithm algorithm = binary_algorithm(options->kind());
+    if (algorithm == dnnl::algorithm::undef) {
+      return ctx.error("unknown binary kind " + std::to_string(static_cast<int>(options->kind())));
+    }
+    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+    const TensorDesc& a = ctx.input(0);
+    const TensorDesc& b = ctx.input(1);
+    if (a.dims.size() > StridedCopy::kMaxRank || b.dims.size() > StridedCopy::kMaxRank) {
+      return ctx.error("inputs of rank " + std::to_string(std::max(a.dims.size(), b.dims.size())) +
+                       ", expected at most " + std::to_string(StridedCopy::kMaxRank));
+    }
+
+    // Numpy broadcasting.
+    const size_t rank = std::max(a.dims.size(), b.dims.size());
+    const std::vector<int64_t> pa = padded(a.dims, rank), pb = padded(b.dims, rank);
+    std::vector<int64_t> out_dims(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      if (pa[d] != pb[d] && pa[d] != 1 && pb[d] != 1) {
+        return ctx.error(op_util::input_label(ctx, 0) + " dims " + op_util::dims_string(a.dims) + " and " +
+                         op_util::input_label(ctx, 1) + " dims " + op_util::dims_string(b.dims) +
+                         " do not broadcast");
+      }
+      out_dims[d] = pa[d] == 1 ? pb[d] : pa[d];
+    }
+    const bool a_full = pa == out_dims;
+    const bool b_full = pb == out_dims;
+    TensorDesc& out = ctx.output(0);
+    out.dims = out_dims;
+    out.dtype = DType::kF32;
+    // The full-shaped operand that becomes oneDNN's src0 decides the layout (A first).
+    out.layout = rank != 4 ? Layout::kPlain : a_full ? a.layout : b_full ? b.layout : Layout::kPlain;
+
+    const fb::BinaryKind kind = options->kind();
+    const bool commutative = kind == fb::BinaryKind::Add || kind == fb::BinaryKind::Mul;
+    const bool swap = !a_full && b_full && (commutative || kind == fb::BinaryKind::Sub);
+    const bool negate = swap && kind == fb::BinaryKind::Sub;
+    const bool expand_a = !a_full && !swap;
+
+    return dnnl_util::guard(ctx, [&] {
+      const dnnl::engine& engine = ctx.engine();
+      const int r = std::max<int>(1, static_cast<int>(rank));
+      ScratchPlan plan;
+      dnnl::memory::desc a_md = dnnl_util::memory_desc(a, r);
+      size_t a_offset = 0;
+      if (expand_a) {
+        // A broadcast to the output's dims, plain, in scratch.
+        std::vector<int64_t> strides = op_util::strides(a.dims, a.layout);
+        strides.insert(strides.begin(), rank - a.dims.size(), 0);
+        for (size_t d = 0; d < rank; ++d) {
+          if (pa[d] == 1) strides[d] = 0;
+        }
+        expand_ = StridedCopy(out_dims, strides, sizeof(float));
+        TensorDesc full = out;
+        full.layout = Layout::kPlain;
+        a_md = dnnl_util::memory_desc(full, r);
+        a_offset = plan.reserve(full.bytes());
+        expand_offset_ = a_offset;
+      }
+      const dnnl::memory::desc b_md = dnnl_util::memory_desc(b, r);
+      const dnnl::memory::desc dst_md = dnnl_util::memory_desc(out, r);
+
+      dnnl::post_ops post_ops;
+      if (negate) post_ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, -1.f, 0.f);
+      dnnl_util::append_activation(post_ops, options->activation());
+      dnnl::primitive_attr attr = scratchpad_attr();
+      attr.set_post_ops(post_ops);
+
+      const dnnl::memory::desc& src0_md = swap ? b_md : a_md;
+      const dnnl::memory::desc& src1_md = swap ? a_md : b_md;
+      const dnnl::binary::desc desc(algorithm, src0_md, src1_md, dst_md);
+      const dnnl::binary::primitive_desc pd(desc, attr, engine);
+      step_.set_primitive(dnnl::binary(pd));
+      if (expand_a) {
+        step_.bind_scratch(DNNL_ARG_SRC_0, a_md, engine, a_offset);
+      } else {
+        step_.bind_input(swap ? DNNL_ARG_SRC_1 : DNNL_ARG_SRC_0, a_md, engine, 0);
+      }
+      step_.bind_input(swap ? DNNL_ARG_SRC_0 : DNNL_ARG_SRC_1, b_md, engine, 1);
+      step_.bind_output(DNNL_ARG_DST, dst_md, engine, 0);
+      step_.bind_scratchpad(pd, engine, plan);
+      expand_a_ = expand_a;
+      ctx.request_scratch(plan.total());
+      ctx.set_impl(expand_a ? "plain+" + dnnl_util::impl_name(pd) : dnnl_util::impl_name(pd));
+      return Status::ok();
+    });
+  }
+
+  void run(RunContext& ctx) const override {
+    if (expand_a_) expand_.run(static_cast<char*>(ctx.scratch()) + expand_offset_, ctx.input(0));
+    step_.run(ctx);
+  }
+
+ private:
+  DnnlStep step_;
+  bool expand_a_ = false;
+  StridedCopy expand_;
+  size_t expand_offset_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_binary_kernel() { return std::make_unique<BinaryKernel>(); }
+
+}  // namespace saturn

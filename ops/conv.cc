@@ -1,0 +1,144 @@
+// Conv (FP32): oneDNN convolution_forward over 1 to 3 spatial dims, any group count (depthwise
+// included), strides, dilations, asymmetric pads, optional bias and a fused activation.
+// Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
+// Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
+// the blocked layout oneDNN picks (format_tag::any).
+#include "ops/dnnl/dnnl_util.h"
+#include "ops/dnnl/primitive_util.h"
+#include "ops/dnnl/spatial_attrs.h"
+#include "ops/dnnl_step.h"
+#include "ops/op_util.h"
+#include "ops/ops.h"
+
+namespace saturn {
+namespace {
+
+using dnnl::memory;
+using dt = memory::data_type;
+
+class ConvKernel final : public Kernel {
+ public:
+  Status prepare(PrepareContext& ctx) override;
+  void run(RunContext& ctx) const override { step_.run(ctx); }
+
+ private:
+  Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
+               const fb::Activation* activation);
+  DnnlStep step_;
+};
+
+Status ConvKernel::prepare(PrepareContext& ctx) {
+  const fb::Conv* options = ctx.node().op_as_Conv();
+  if (options == nullptr) return ctx.error("options are not Conv");
+  SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
+  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 3, 5));
+  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+  SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 1));
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& w = ctx.input(1).dims;
+  const size_t rank = x.size();
+  const size_t spatial = rank - 2;
+  if (w.size() != rank) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has dims " + op_util::dims_string(w) + ", expected " +
+                     std::to_string(rank) + " dims like X " + op_util::dims_string(x));
+  }
+  dnnl_util::SpatialAttrs attrs;
+  SATURN_RETURN_IF_ERROR(dnnl_util::read_spatial_attrs(ctx, spatial, options->kernel(), options->strides(),
+                                                       options->dilations(), options->pads(), &attrs));
+  const int64_t group = options->group();
+  const int64_t channels = x[1];
+  const int64_t out_channels = w[0];
+  if (group < 1 || channels % group != 0 || out_channels % group != 0) {
+    return ctx.error("group " + std::to_string(group) + " must be >= 1 and divide the input channels " +
+                     std::to_string(channels) + " and the output channels " + std::to_string(out_channels));
+  }
+  if (w[1] != channels / group) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has dims " + op_util::dims_string(w) +
+                     ", expected dim 1 = C/group = " + std::to_string(channels / group));
+  }
+  for (size_t d = 0; d < spatial; ++d) {
+    if (w[2 + d] != attrs.kernel[d]) {
+      return ctx.error(op_util::input_label(ctx, 1) + " has dims " + op_util::dims_string(w) +
+                       ", expected the kernel shape from attribute 'kernel' in dim " + std::to_string(2 + d) +
+                       " (" + std::to_string(attrs.kernel[d]) + ")");
+    }
+  }
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  if (with_bias) {
+    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kF32));
+    SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 2));
+    if (ctx.input(2).dims != std::vector<int64_t>{out_channels}) {
+      return ctx.error(op_util::input_label(ctx, 2) + " has dims " + op_util::dims_string(ctx.input(2).dims) +
+                       ", expected [" + std::to_string(out_channels) + "]");
+    }
+  }
+
+  std::vector<int64_t> y = {x[0], out_channels};
+  int64_t macs = x[0] * out_channels * (channels / group);
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t span = x[2 + d] + attrs.pad_begin[d] + attrs.pad_end[d] - attrs.window(d);
+    if (span < 0) {
+      return ctx.error("spatial dim " + std::to_string(d) + " of X " + op_util::dims_string(x) +
+                       " plus pads is smaller than the dilated kernel window " +
+                       std::to_string(attrs.window(d)));
+    }
+    y.push_back(span / attrs.strides[d] + 1);
+    macs *= y.back() * attrs.kernel[d];
+  }
+  TensorDesc& out = ctx.output(0);
+  out.dims = y;
+  out.dtype = DType::kF32;
+  out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
+  ctx.set_macs(macs);
+  return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
+}
+
+Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                         bool with_bias, const fb::Activation* activation) {
+  const std::vector<int64_t>& w = ctx.input(1).dims;
+  memory::dims w_dims;
+  if (group > 1)
+    w_dims = {group, w[0] / group};
+  else
+    w_dims = {w[0]};
+  w_dims.insert(w_dims.end(), w.begin() + 1, w.end());
+  const memory::desc w_plain = dnnl_util::row_major_desc(w_dims, dt::f32);
+  const memory::desc w_any(w_dims, dt::f32, memory::format_tag::any);
+  const memory::desc bias_md = dnnl_util::row_major_desc({w[0]}, dt::f32);
+  const memory::desc src_md = dnnl_util::memory_desc(ctx.input(0));
+  const memory::desc dst_md = dnnl_util::memory_desc(ctx.output(0));
+  const memory::dims strides(attrs.strides.begin(), attrs.strides.end());
+  const memory::dims pad_l(attrs.pad_begin.begin(), attrs.pad_begin.end());
+  const memory::dims pad_r(attrs.pad_end.begin(), attrs.pad_end.end());
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  const dnnl::convolution_forward::desc desc =
+      with_bias ? dnnl::convolution_forward::desc(prop, alg, src_md, w_any, bias_md, dst_md, strides,
+                                                  attrs.dnnl_dilations(), pad_l, pad_r)
+                : dnnl::convolution_forward::desc(prop, alg, src_md, w_any, dst_md, strides,
+                                                  attrs.dnnl_dilations(), pad_l, pad_r);
+  const dnnl::convolution_forward::primitive_desc pd(desc, dnnl_util::attr_with_activation(activation),
+                                                     ctx.engine());
+
+  step_.set_primitive(dnnl::convolution_forward(pd));
+  step_.bind_input(DNNL_ARG_SRC, pd.src_desc(), ctx.engine(), 0);
+  step_.bind_owned(DNNL_ARG_WEIGHTS,
+                   dnnl_util::reorder_constant(ctx, w_plain, ctx.constant(1), pd.weights_desc()));
+  if (with_bias) {
+    step_.bind_owned(DNNL_ARG_BIAS,
+                     dnnl_util::reorder_constant(ctx, bias_md, ctx.constant(2), pd.bias_desc()));
+  }
+  step_.bind_output(DNNL_ARG_DST, pd.dst_desc(), ctx.engine(), 0);
+  ScratchPlan scratch;
+  step_.bind_scratchpad(pd, ctx.engine(), scratch);
+  ctx.request_scratch(scratch.total());
+  ctx.set_impl(dnnl_util::impl_name(pd));
+  return Status::ok();
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv_kernel() { return std::make_unique<ConvKernel>(); }
+
+}  // namespace saturn

@@ -1,0 +1,59 @@
+#include "ops/dnnl_step.h"
+
+namespace saturn {
+
+size_t ScratchPlan::reserve(size_t bytes) {
+  const size_t offset = total_;
+  total_ += (bytes + 63) / 64 * 64;
+  return offset;
+}
+
+dnnl::primitive_attr scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void DnnlStep::bind(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, Source source,
+                    size_t index) {
+  dnnl::memory memory(md, engine, DNNL_MEMORY_NONE);
+  bindings_.push_back({memory, source, index});
+  args_[arg] = memory;
+}
+
+void DnnlStep::bind_input(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index) {
+  bind(arg, md, engine, Source::kInput, static_cast<size_t>(index));
+}
+
+void DnnlStep::bind_output(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index) {
+  bind(arg, md, engine, Source::kOutput, static_cast<size_t>(index));
+}
+
+void DnnlStep::bind_scratch(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine,
+                            size_t offset) {
+  bind(arg, md, engine, Source::kScratch, offset);
+}
+
+void DnnlStep::bind_owned(int arg, const dnnl::memory& memory) { args_[arg] = memory; }
+
+void DnnlStep::bind_scratchpad(const dnnl::primitive_desc_base& pd, const dnnl::engine& engine,
+                               ScratchPlan& plan) {
+  const dnnl::memory::desc md = pd.scratchpad_desc();
+  if (md.get_size() == 0) return;
+  bind_scratch(DNNL_ARG_SCRATCHPAD, md, engine, plan.reserve(md.get_size()));
+}
+
+void DnnlStep::run(RunContext& ctx) const {
+  for (const Binding& b : bindings_) {
+    void* handle = nullptr;
+    switch (b.source) {
+      case Source::kInput: handle = const_cast<void*>(ctx.input(static_cast<int>(b.index))); break;
+      case Source::kOutput: handle = ctx.output(static_cast<int>(b.index)); break;
+      case Source::kScratch: handle = static_cast<char*>(ctx.scratch()) + b.index; break;
+    }
+    b.memory.set_data_handle(handle);
+  }
+  primitive_.execute(ctx.stream(), args_);
+}
+
+}  // namespace saturn

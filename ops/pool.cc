@@ -1,0 +1,234 @@
+// Pool and GlobalPool (FP32) on oneDNN pooling_v2 over 1 to 3 spatial dims. X is Nhwc when rank 4
+// (registry policy kNhwc), Plain otherwise; Y has the same layout.
+//
+// Pool: Max or Average, strides, dilations, asymmetric pads, ceil_mode, count_include_pad.
+//   - Output size per spatial dim: floor or ceil((in + pads - window) / stride) + 1, where
+//     window = (kernel - 1) * dilation + 1; with ceil_mode a last window that would start in the
+//     end padding is dropped (ONNX / PyTorch rule).
+//   - oneDNN gets the end padding that makes its floor formula produce that size.
+//   - Average with count_include_pad divides by the taps inside [-pad_begin, in + pad_end), the
+//     declared pads only. oneDNN's include-padding divides by the whole kernel, so where ceil_mode
+//     extends a window past the declared end padding, run() rescales those outputs.
+// GlobalPool: one window over all spatial dims.
+#include <algorithm>
+
+#include "ops/dnnl/dnnl_util.h"
+#include "ops/dnnl/primitive_util.h"
+#include "ops/dnnl/spatial_attrs.h"
+#include "ops/dnnl_step.h"
+#include "ops/op_util.h"
+#include "ops/ops.h"
+
+namespace saturn {
+namespace {
+
+using dnnl::memory;
+
+// Builds the pooling primitive for input 0 -> output 0 (dims and layout already set).
+Status build_pooling(PrepareContext& ctx, dnnl::algorithm alg, const dnnl_util::SpatialAttrs& attrs,
+                     const std::vector<int64_t>& pad_end, DnnlStep* step) {
+  const memory::desc src_md = dnnl_util::memory_desc(ctx.input(0));
+  const memory::desc dst_md = dnnl_util::memory_desc(ctx.output(0));
+  const dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
+                                            memory::dims(attrs.strides.begin(), attrs.strides.end()),
+                                            memory::dims(attrs.kernel.begin(), attrs.kernel.end()),
+                                            attrs.dnnl_dilations(),
+                                            memory::dims(attrs.pad_begin.begin(), attrs.pad_begin.end()),
+                                            memory::dims(pad_end.begin(), pad_end.end()));
+  const dnnl::pooling_v2_forward::primitive_desc pd(desc, dnnl_util::attr_with_activation(nullptr),
+                                                    ctx.engine());
+  step->set_primitive(dnnl::pooling_v2_forward(pd));
+  step->bind_input(DNNL_ARG_SRC, src_md, ctx.engine(), 0);
+  step->bind_output(DNNL_ARG_DST, dst_md, ctx.engine(), 0);
+  ScratchPlan scratch;
+  step->bind_scratchpad(pd, ctx.engine(), scratch);
+  ctx.request_scratch(scratch.total());
+  ctx.set_impl(dnnl_util::impl_name(pd));
+  return Status::ok();
+}
+
+Status expect_pool_input(PrepareContext& ctx) {
+  SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 1, 1, 1));
+  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  return op_util::check_rank(ctx, 0, 3, 5);
+}
+
+void set_output(PrepareContext& ctx, const std::vector<int64_t>& dims) {
+  TensorDesc& out = ctx.output(0);
+  out.dims = dims;
+  out.dtype = DType::kF32;
+  out.layout = dims.size() == 4 ? Layout::kNhwc : Layout::kPlain;
+}
+
+class PoolKernel final : public Kernel {
+ public:
+  Status prepare(PrepareContext& ctx) override;
+  void run(RunContext& ctx) const override;
+
+ private:
+  // Average with count_include_pad where ceil_mode reaches past the declared end padding: the
+  // outputs at spatial offsets `rescale_offsets_` (within one channel, in elements) are multiplied
+  // by `rescale_factors_` after oneDNN ran.
+  void plan_rescale(const std::vector<int64_t>& x, const std::vector<int64_t>& y,
+                    const dnnl_util::SpatialAttrs& attrs);
+
+  DnnlStep step_;
+  std::vector<int64_t> rescale_offsets_;
+  std::vector<float> rescale_factors_;
+  int64_t batch_ = 0, channels_ = 0, batch_stride_ = 0, channel_stride_ = 0;
+};
+
+Status PoolKernel::prepare(PrepareContext& ctx) {
+  const fb::Pool* options = ctx.node().op_as_Pool();
+  if (options == nullptr) return ctx.error("options are not Pool");
+  SATURN_RETURN_IF_ERROR(expect_pool_input(ctx));
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const size_t spatial = x.size() - 2;
+  dnnl_util::SpatialAttrs attrs;
+  SATURN_RETURN_IF_ERROR(dnnl_util::read_spatial_attrs(ctx, spatial, options->kernel(), options->strides(),
+                                                       options->dilations(), options->pads(), &attrs));
+  std::vector<int64_t> y = {x[0], x[1]};
+  std::vector<int64_t> pad_end(spatial);
+  bool rescale = false;
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t in = x[2 + d];
+    const int64_t s = attrs.strides[d];
+    const int64_t span = in + attrs.pad_begin[d] + attrs.pad_end[d] - attrs.window(d);
+    if (span < 0) {
+      return ctx.error("spatial dim " + std::to_string(d) + " of X " + op_util::dims_string(x) +
+                       " plus pads is smaller than the dilated kernel window " +
+                       std::to_string(attrs.window(d)));
+    }
+    int64_t out = span / s + 1;
+    if (options->ceil_mode()) {
+      out = (span + s - 1) / s + 1;
+      if ((out - 1) * s >= in + attrs.pad_begin[d]) --out;
+    }
+    y.push_back(out);
+    pad_end[d] = attrs.pad_end[d];
+    if (span / s + 1 != out) pad_end[d] = (out - 1) * s + attrs.window(d) - in - attrs.pad_begin[d];
+    if (pad_end[d] < 0) {
+      return ctx.error("pads " + op_util::dims_string(attrs.pad_begin) + " + " +
+                       op_util::dims_string(attrs.pad_end) +
+                       " leave no consistent end padding in spatial dim " + std::to_string(d) +
+                       ", expected pads smaller than the kernel window");
+    }
+    if (pad_end[d] > attrs.pad_end[d]) rescale = true;
+  }
+  set_output(ctx, y);
+  dnnl::algorithm alg = dnnl::algorithm::pooling_max;
+  if (options->kind() == fb::PoolKind::Average) {
+    alg = options->count_include_pad() ? dnnl::algorithm::pooling_avg_include_padding
+                                       : dnnl::algorithm::pooling_avg_exclude_padding;
+  } else if (options->kind() != fb::PoolKind::Max) {
+    return ctx.error("pool kind " + std::to_string(static_cast<int>(options->kind())) + " is unknown");
+  }
+  rescale_offsets_.clear();
+  rescale_factors_.clear();
+  if (rescale && alg == dnnl::algorithm::pooling_avg_include_padding) plan_rescale(x, y, attrs);
+  return dnnl_util::guard(ctx, [&] { return build_pooling(ctx, alg, attrs, pad_end, &step_); });
+}
+
+void PoolKernel::plan_rescale(const std::vector<int64_t>& x, const std::vector<int64_t>& y,
+                              const dnnl_util::SpatialAttrs& attrs) {
+  const size_t spatial = y.size() - 2;
+  // Per spatial dim: kernel / (taps inside [-pad_begin, in + pad_end)) for each output position.
+  std::vector<std::vector<float>> factor(spatial);
+  for (size_t d = 0; d < spatial; ++d) {
+    for (int64_t o = 0; o < y[2 + d]; ++o) {
+      const int64_t start = o * attrs.strides[d] - attrs.pad_begin[d];
+      int64_t taps = 0;
+      for (int64_t k = 0; k < attrs.kernel[d]; ++k)
+        taps += start + k * attrs.dilations[d] < x[2 + d] + attrs.pad_end[d];
+      factor[d].push_back(static_cast<float>(attrs.kernel[d]) / static_cast<float>(taps));
+    }
+  }
+  // Element strides of the output's spatial dims, channel and batch in its layout.
+  const bool nhwc = y.size() == 4;
+  std::vector<int64_t> stride(y.size());
+  if (nhwc) {
+    channel_stride_ = 1;
+    stride[3] = y[1];
+    stride[2] = y[3] * y[1];
+    batch_stride_ = y[2] * y[3] * y[1];
+  } else {
+    int64_t s = 1;
+    for (size_t i = y.size(); i-- > 2;) {
+      stride[i] = s;
+      s *= y[i];
+    }
+    channel_stride_ = s;
+    batch_stride_ = s * y[1];
+  }
+  batch_ = y[0];
+  channels_ = y[1];
+  std::vector<int64_t> pos(spatial, 0);
+  for (;;) {
+    float f = 1.f;
+    int64_t offset = 0;
+    for (size_t d = 0; d < spatial; ++d) {
+      f *= factor[d][pos[d]];
+      offset += pos[d] * stride[2 + d];
+    }
+    if (f != 1.f) {
+      rescale_offsets_.push_back(offset);
+      rescale_factors_.push_back(f);
+    }
+    size_t d = spatial;
+    while (d > 0 && ++pos[d - 1] == y[2 + d - 1]) pos[--d] = 0;
+    if (d == 0) break;
+  }
+}
+
+void PoolKernel::run(RunContext& ctx) const {
+  step_.run(ctx);
+  if (rescale_offsets_.empty()) return;
+  float* y = static_cast<float*>(ctx.output(0));
+  for (int64_t n = 0; n < batch_; ++n) {
+    for (int64_t c = 0; c < channels_; ++c) {
+      float* base = y + n * batch_stride_ + c * channel_stride_;
+      for (size_t i = 0; i < rescale_offsets_.size(); ++i) base[rescale_offsets_[i]] *= rescale_factors_[i];
+    }
+  }
+}
+
+class GlobalPoolKernel final : public Kernel {
+ public:
+  Status prepare(PrepareContext& ctx) override;
+  void run(RunContext& ctx) const override { step_.run(ctx); }
+
+ private:
+  DnnlStep step_;
+};
+
+Status GlobalPoolKernel::prepare(PrepareContext& ctx) {
+  const fb::GlobalPool* options = ctx.node().op_as_GlobalPool();
+  if (options == nullptr) return ctx.error("options are not GlobalPool");
+  SATURN_RETURN_IF_ERROR(expect_pool_input(ctx));
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const size_t spatial = x.size() - 2;
+  dnnl_util::SpatialAttrs attrs;
+  attrs.kernel.assign(x.begin() + 2, x.end());
+  attrs.strides.assign(spatial, 1);
+  attrs.dilations.assign(spatial, 1);
+  attrs.pad_begin.assign(spatial, 0);
+  attrs.pad_end.assign(spatial, 0);
+  std::vector<int64_t> y = {x[0], x[1]};
+  y.resize(x.size(), 1);
+  set_output(ctx, y);
+  dnnl::algorithm alg;
+  switch (options->kind()) {
+    case fb::PoolKind::Max: alg = dnnl::algorithm::pooling_max; break;
+    case fb::PoolKind::Average: alg = dnnl::algorithm::pooling_avg_exclude_padding; break;
+    default:
+      return ctx.error("pool kind " + std::to_string(static_cast<int>(options->kind())) + " is unknown");
+  }
+  return dnnl_util::guard(ctx, [&] { return build_pooling(ctx, alg, attrs, attrs.pad_end, &step_); });
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_pool_kernel() { return std::make_unique<PoolKernel>(); }
+std::unique_ptr<Kernel> make_global_pool_kernel() { return std::make_unique<GlobalPoolKernel>(); }
+
+}  // namespace saturn

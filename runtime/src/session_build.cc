@@ -1,0 +1,312 @@
+// Session::Impl::build: shape inference, layout assignment, kernel prepare and the memory plan.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+
+#include "runtime/src/memory_planner.h"
+#include "runtime/src/reorder_kernel.h"
+#include "runtime/src/session_impl.h"
+#include "saturn/schema/saturn_generated.h"
+
+namespace saturn {
+namespace {
+
+std::string dims_text(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+std::vector<int64_t> model_dims(const fb::Tensor& t) {
+  if (t.dims() == nullptr) return {};
+  return std::vector<int64_t>(t.dims()->begin(), t.dims()->end());
+}
+
+// The PrepareContext of one step: inputs are the step's values, outputs are preset descs.
+class StepPrepareContext final : public PrepareContext {
+ public:
+  StepPrepareContext(Session::Impl& impl, Session::Impl::Step& step, const std::string& label,
+                     std::vector<TensorDesc>& outputs)
+      : impl_(impl), step_(step), label_(label), outputs_(outputs) {}
+
+  const fb::Node& node() const override { return *step_.node; }
+  const std::string& node_label() const override { return label_; }
+  int num_inputs() const override { return static_cast<int>(step_.inputs.size()); }
+  bool has_input(int i) const override { return in_range(i) && step_.inputs[i] != -1; }
+  const TensorDesc& input(int i) const override {
+    static const TensorDesc kAbsent;
+    return has_input(i) ? impl_.values_[step_.inputs[i]].desc : kAbsent;
+  }
+  const void* constant(int i) const override {
+    return has_input(i) ? impl_.values_[step_.inputs[i]].constant : nullptr;
+  }
+  int num_outputs() const override { return static_cast<int>(outputs_.size()); }
+  TensorDesc& output(int i) override { return outputs_[i]; }
+  void request_scratch(size_t bytes) override { step_.scratch_bytes += bytes; }
+  const dnnl::engine& engine() const override { return impl_.engine_; }
+  dnnl::stream& stream() override { return impl_.stream_; }
+  void set_impl(std::string impl) override { step_.info.impl = std::move(impl); }
+  void set_macs(int64_t macs) override { step_.info.macs = macs; }
+
+ private:
+  bool in_range(int i) const { return i >= 0 && i < num_inputs(); }
+  Session::Impl& impl_;
+  Session::Impl::Step& step_;
+  const std::string& label_;
+  std::vector<TensorDesc>& outputs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<const Model> model,
+                                                            const SessionOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->model_ = std::move(model);
+  impl->options_ = options;
+  try {
+    impl->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    impl->stream_ = dnnl::stream(impl->engine_);
+  } catch (const dnnl::error& e) {
+    return Status::error(std::string("cannot create the oneDNN cpu engine: ") + e.what());
+  }
+
+  const fb::Model& m = impl->model_->fb();
+  const fb::Graph& g = *m.graph();
+  const uint32_t num_tensors = g.tensors() ? g.tensors()->size() : 0;
+  impl->values_.resize(num_tensors);
+  for (uint32_t t = 0; t < num_tensors; ++t) {
+    const fb::Tensor& tensor = *g.tensors()->Get(t);
+    Value& v = impl->values_[t];
+    v.desc.name = tensor.name()->str();
+    v.desc.dims = model_dims(tensor);
+    v.desc.dtype = static_cast<DType>(tensor.dtype());
+    v.desc.quant = tensor.quant();
+    if (tensor.buffer() != 0) v.constant = m.buffers()->Get(tensor.buffer())->data()->data();
+  }
+  if (g.inputs() != nullptr) {
+    for (int32_t t : *g.inputs()) {
+      Value& v = impl->values_[t];
+      v.graph_input = true;
+      impl->inputs_.push_back({v.desc.name, v.desc.dims, v.desc.dtype});
+      impl->input_values_.push_back(t);
+    }
+  }
+  // A runtime tensor larger than the machine's memory can never get an arena slot; refusing it here
+  // also keeps absurd dims away from the kernels' prepare().
+  const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  const size_t memory = pages > 0 && page_size > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page_size) : SIZE_MAX;
+  for (const Value& v : impl->values_) {
+    if (v.constant == nullptr && v.desc.bytes() > memory) {
+      return Status::error("tensor '" + v.desc.name + "' " + dims_text(v.desc.dims) + " needs " +
+                           std::to_string(v.desc.bytes()) + " bytes, more than this machine's memory (" +
+                           std::to_string(memory) + " bytes)");
+    }
+  }
+  const int num_nodes = g.nodes() ? static_cast<int>(g.nodes()->size()) : 0;
+  for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
+  SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
+  SATURN_RETURN_IF_ERROR(impl->plan_memory());
+  impl->resolve_pointers();
+  for (const Step& step : impl->steps_) impl->step_infos_.push_back(step.info);
+  return impl;
+}
+
+Status Session::Impl::prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs) {
+  StepPrepareContext ctx(*this, step, label, outputs);
+  return step.kernel->prepare(ctx);
+}
+
+Status Session::Impl::add_node(int index) {
+  const fb::Graph& g = *model_->fb().graph();
+  const fb::Node& node = *g.nodes()->Get(index);
+  const OpEntry* entry = find_op(node.op_type());
+  const bool named = node.name() != nullptr && node.name()->size() > 0;
+  const std::string name = named ? node.name()->str() : "#" + std::to_string(index);
+  std::string op = entry != nullptr ? entry->name : fb::EnumNameOp(node.op_type());
+  if (op.empty()) op = "op " + std::to_string(static_cast<int>(node.op_type()));
+  const std::string label = "node " + (named ? "'" + name + "'" : name) + " (" + op + ")";
+  if (entry == nullptr) return Status::error(label + ": no kernel for this op");
+
+  Step step;
+  step.node = &node;
+  if (node.inputs() != nullptr) step.inputs.assign(node.inputs()->begin(), node.inputs()->end());
+  // Layout policy for rank-4 runtime inputs.
+  const int first = step.inputs.empty() ? -1 : step.inputs[0];
+  const Layout first_layout = first == -1 ? Layout::kPlain : values_[first].desc.layout;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const int id = step.inputs[i];
+    if (id == -1 || values_[id].constant != nullptr || values_[id].desc.dims.size() != 4) continue;
+    Layout want = Layout::kPlain;
+    if (entry->layout == LayoutPolicy::kNhwc && i == 0) want = Layout::kNhwc;
+    if (entry->layout == LayoutPolicy::kFollowFirst) want = first_layout;
+    if (values_[id].desc.layout == want) continue;
+    Result<int> converted = convert(id, want, node);
+    if (!converted.is_ok()) return converted.status();
+    step.inputs[i] = *converted;
+  }
+
+  step.kernel = entry->create();
+  if (step.kernel == nullptr) return Status::error(label + ": the registry returned no kernel");
+  std::vector<int> outs;
+  if (node.outputs() != nullptr) outs.assign(node.outputs()->begin(), node.outputs()->end());
+  std::vector<TensorDesc> out_descs(outs.size());
+  for (size_t i = 0; i < outs.size(); ++i) {
+    out_descs[i].name = values_[outs[i]].desc.name;
+    out_descs[i].quant = values_[outs[i]].desc.quant;
+  }
+  SATURN_RETURN_IF_ERROR(prepare(step, label, out_descs));
+
+  // Runtime shape inference cross-check against the model.
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Value& v = values_[outs[i]];
+    const TensorDesc& found = out_descs[i];
+    const std::string what = label + ": output " + std::to_string(i) + " '" + v.desc.name + "'";
+    if (found.dims != v.desc.dims) {
+      return Status::error(what + " has inferred dims " + dims_text(found.dims) + ", expected " +
+                           dims_text(v.desc.dims) + " as stored in the model");
+    }
+    if (found.dtype != v.desc.dtype) {
+      return Status::error(what + " has inferred dtype " + dtype_name(found.dtype) + ", expected " +
+                           dtype_name(v.desc.dtype) + " as stored in the model");
+    }
+    if (found.layout == Layout::kNhwc && found.dims.size() != 4) {
+      return Status::error(what + " has layout nhwc but " + std::to_string(found.dims.size()) + " dims");
+    }
+  }
+  const int s = static_cast<int>(steps_.size());
+  for (size_t i = 0; i < outs.size(); ++i) {
+    Value& v = values_[outs[i]];
+    v.desc.layout = out_descs[i].layout;
+    v.producer = s;
+  }
+  for (int id : step.inputs)
+    if (id != -1) values_[id].last_use = s;
+  step.outputs = std::move(outs);
+  step.info.name = name;
+  step.info.op = entry->name;
+  const int main_input = [&] {
+    for (int id : step.inputs)
+      if (id != -1) return id;
+    return step.outputs.empty() ? -1 : step.outputs[0];
+  }();
+  if (main_input != -1) step.info.dtype = values_[main_input].desc.dtype;
+  steps_.push_back(std::move(step));
+  return Status::ok();
+}
+
+Result<int> Session::Impl::convert(int value, Layout target, const fb::Node& node) {
+  const auto key = std::make_pair(value, target);
+  if (auto it = conversions_.find(key); it != conversions_.end()) return it->second;
+  const TensorDesc src = values_[value].desc;
+  const std::string name = "reorder:" + src.name + "->" + layout_name(target);
+  Step step;
+  step.node = &node;
+  step.kernel = make_reorder_kernel(target);
+  step.inputs = {value};
+  std::vector<TensorDesc> out(1);
+  out[0].name = src.name + "@" + layout_name(target);
+  out[0].quant = src.quant;
+  SATURN_RETURN_IF_ERROR(prepare(step, name, out));
+  if (out[0].dims != src.dims || out[0].dtype != src.dtype || out[0].layout != target) {
+    return Status::error(name + ": the reorder changed dims or dtype");
+  }
+  const int s = static_cast<int>(steps_.size());
+  Value converted;
+  converted.desc = out[0];
+  converted.producer = s;
+  values_[value].last_use = s;
+  values_.push_back(std::move(converted));
+  const int id = static_cast<int>(values_.size()) - 1;
+  step.outputs = {id};
+  step.info.name = name;
+  step.info.op = "Reorder";
+  step.info.dtype = src.dtype;
+  steps_.push_back(std::move(step));
+  conversions_[key] = id;
+  return id;
+}
+
+Status Session::Impl::add_graph_outputs() {
+  const fb::Graph& g = *model_->fb().graph();
+  if (g.outputs() == nullptr) return Status::ok();
+  for (int32_t t : *g.outputs()) {
+    const Value& v = values_[t];
+    outputs_.push_back({v.desc.name, v.desc.dims, v.desc.dtype});
+    if (v.constant != nullptr) {
+      output_sources_.push_back({-1, v.constant});
+      continue;
+    }
+    int id = t;
+    if (v.desc.layout != Layout::kPlain) {
+      Result<int> converted = convert(t, Layout::kPlain, *steps_[v.producer].node);
+      if (!converted.is_ok()) return converted.status();
+      id = *converted;
+    }
+    values_[id].live_to_end = true;
+    output_sources_.push_back({id, nullptr});
+  }
+  return Status::ok();
+}
+
+Status Session::Impl::plan_memory() {
+  MemoryPlanner planner;
+  const int last_step = steps_.empty() ? 0 : static_cast<int>(steps_.size()) - 1;
+  size_t total = 0;
+  auto add = [&](size_t bytes, int first, int last) -> Result<int> {
+    const size_t rounded = (bytes + MemoryPlanner::kAlignment - 1) / MemoryPlanner::kAlignment * MemoryPlanner::kAlignment;
+    if (rounded < bytes || __builtin_add_overflow(total, rounded, &total)) {
+      return Status::error("the session's tensors need more memory than size_t can count");
+    }
+    return planner.add_buffer(bytes, first, last);
+  };
+  for (Value& v : values_) {
+    if (v.constant != nullptr || (v.producer == -1 && !v.graph_input)) continue;  // constant or unused
+    const int first = v.graph_input ? 0 : v.producer;
+    const int last = v.live_to_end ? last_step : std::max(first, v.last_use);
+    Result<int> id = add(v.desc.bytes(), first, last);
+    if (!id.is_ok()) return id.status();
+    v.buffer = *id;
+  }
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    if (steps_[s].scratch_bytes == 0) continue;
+    const int step = static_cast<int>(s);
+    Result<int> id = add(steps_[s].scratch_bytes, step, step);
+    if (!id.is_ok()) return id.status();
+    steps_[s].scratch_buffer = *id;
+  }
+  planner.plan();
+  arena_bytes_ = planner.arena_bytes();
+  arena_lower_bound_ = planner.lower_bound();
+  const size_t alloc = std::max(arena_bytes_, MemoryPlanner::kAlignment);
+  arena_.reset(std::aligned_alloc(MemoryPlanner::kAlignment, alloc));
+  if (arena_ == nullptr) return Status::error("cannot allocate the session arena (" + std::to_string(alloc) + " bytes)");
+  uint8_t* base = static_cast<uint8_t*>(arena_.get());
+  for (Value& v : values_)
+    if (v.buffer != -1) v.data = base + planner.offset(v.buffer);
+  for (Step& step : steps_)
+    if (step.scratch_buffer != -1) step.run_ctx.scratch_ = base + planner.offset(step.scratch_buffer);
+  return Status::ok();
+}
+
+void Session::Impl::resolve_pointers() {
+  for (Step& step : steps_) {
+    StepRunContext& rc = step.run_ctx;
+    rc.stream_ = &stream_;
+    rc.inputs_.clear();
+    for (int id : step.inputs) {
+      if (id == -1) {
+        rc.inputs_.push_back(nullptr);
+      } else {
+        const Value& v = values_[id];
+        rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
+      }
+    }
+    rc.outputs_.clear();
+    for (int id : step.outputs) rc.outputs_.push_back(values_[id].data);
+  }
+}
+
+}  // namespace saturn

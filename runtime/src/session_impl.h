@@ -1,0 +1,109 @@
+// Session::Impl: the executable plan of one Model (runtime-internal).
+//
+// Values. Every model tensor t is value t; each layout conversion the plan inserts appends a value.
+// A value is a constant (bytes in the model, Plain) or a runtime tensor (a slot in the arena).
+//
+// Steps. One per node, in model order, plus the inserted Reorder steps (before the consumer that
+// needs them, and at the end for graph outputs left in Nhwc). Each step's RunContext holds pointers
+// resolved once in create() (arena slots, constant bytes, its scratch), so run() only copies the
+// inputs in, calls the kernels, and copies the outputs out.
+//
+// Arena. One 64-byte aligned allocation holding every runtime value (graph inputs included) for
+// its lifetime [producing step (0 for graph inputs), last consuming step] (values copied out live
+// to the last step) and every step's scratch for that step only, placed by MemoryPlanner.
+#pragma once
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ops/kernel.h"
+#include "ops/registry.h"
+#include "saturn/session.h"
+
+namespace saturn {
+
+class StepRunContext final : public RunContext {
+ public:
+  const void* input(int i) const override { return inputs_[i]; }
+  void* output(int i) const override { return outputs_[i]; }
+  void* scratch() const override { return scratch_; }
+  dnnl::stream& stream() const override { return *stream_; }
+
+  std::vector<const void*> inputs_;
+  std::vector<void*> outputs_;
+  void* scratch_ = nullptr;
+  dnnl::stream* stream_ = nullptr;
+};
+
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+
+class Session::Impl {
+ public:
+  struct Value {
+    TensorDesc desc;
+    const void* constant = nullptr;  // non-null: a constant in the model's bytes
+    bool graph_input = false;
+    int producer = -1;               // step index; -1 for graph inputs and constants
+    int last_use = -1;               // last step reading it
+    bool live_to_end = false;        // copied out after the last step
+    int buffer = -1;                 // MemoryPlanner id
+    uint8_t* data = nullptr;         // arena slot, set after planning
+  };
+  struct Step {
+    const fb::Node* node = nullptr;  // the model node (for a Reorder: the node it serves)
+    std::unique_ptr<Kernel> kernel;
+    std::vector<int> inputs;   // value ids, -1 for an absent input
+    std::vector<int> outputs;  // value ids
+    size_t scratch_bytes = 0;
+    int scratch_buffer = -1;
+    StepInfo info;
+    StepRunContext run_ctx;
+  };
+  // One graph output: where its bytes are after run (a value in the arena, or a constant).
+  struct OutputSource {
+    int value = -1;
+    const void* constant = nullptr;
+  };
+
+  static Result<std::unique_ptr<Impl>> build(std::shared_ptr<const Model> model, const SessionOptions& options);
+
+  Status run(std::span<const void* const> inputs, std::span<void* const> outputs, std::vector<int64_t>* step_nanos);
+
+ private:
+  Status add_node(int index);
+  // The value holding `value` in layout `target`, inserting (once) a Reorder step that serves `node`.
+  Result<int> convert(int value, Layout target, const fb::Node& node);
+  // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset.
+  Status prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs);
+  Status add_graph_outputs();
+  Status plan_memory();
+  void resolve_pointers();
+
+ public:
+
+  std::shared_ptr<const Model> model_;
+  SessionOptions options_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+
+  std::vector<Value> values_;
+  std::vector<Step> steps_;
+  std::vector<StepInfo> step_infos_;
+  std::map<std::pair<int, Layout>, int> conversions_;  // (value, layout) -> converted value
+
+  std::vector<TensorInfo> inputs_;
+  std::vector<int> input_values_;
+  std::vector<TensorInfo> outputs_;
+  std::vector<OutputSource> output_sources_;
+
+  std::unique_ptr<void, AlignedFree> arena_;
+  size_t arena_bytes_ = 0;
+  size_t arena_lower_bound_ = 0;
+};
+
+}  // namespace saturn

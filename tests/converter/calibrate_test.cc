@@ -1,0 +1,137 @@
+// Calibration: the streamed |x| histogram and the four threshold methods.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "converter/calibrate/histogram.h"
+#include "converter/calibrate/threshold.h"
+
+namespace saturn::calibrate {
+namespace {
+
+std::vector<float> gaussian_with_outliers(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::vector<float> values(n);
+  for (auto& v : values) v = normal(rng);
+  values[n / 3] = 40.f;  // rare outliers
+  values[n / 2] = -55.f;
+  return values;
+}
+
+AbsHistogram observe_in_batches(const std::vector<float>& values, size_t batch) {
+  AbsHistogram h;
+  for (size_t begin = 0; begin < values.size(); begin += batch) {
+    const size_t n = std::min(batch, values.size() - begin);
+    EXPECT_TRUE(h.observe(std::span<const float>(values.data() + begin, n)));
+  }
+  return h;
+}
+
+TEST(AbsHistogram, CountsDoNotDependOnBatching) {
+  // Small values first, so the range has to grow several times when batches are small.
+  std::vector<float> values = gaussian_with_outliers(32 * 500, 7);
+  std::sort(values.begin(), values.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+  const AbsHistogram one = observe_in_batches(values, 1);
+  const AbsHistogram many = observe_in_batches(values, 32 * 17);
+  EXPECT_EQ(one.range(), many.range());
+  EXPECT_EQ(one.counts(), many.counts());
+  EXPECT_EQ(one.min(), many.min());
+  EXPECT_EQ(one.max(), many.max());
+  for (Method m : {Method::kMax, Method::kPercentile, Method::kEntropy, Method::kMse}) {
+    ThresholdOptions options;
+    options.method = m;
+    EXPECT_EQ(compute_threshold(one, options), compute_threshold(many, options)) << method_name(m);
+  }
+}
+
+TEST(AbsHistogram, RangeIsPowerOfTwoAboveMax) {
+  AbsHistogram h;
+  const std::vector<float> values = {0.f, 0.5f, -3.f, 4.f};
+  ASSERT_TRUE(h.observe(values));
+  EXPECT_EQ(h.range(), 8.f);  // strictly above max|x| = 4
+  EXPECT_EQ(h.total(), 4u);
+  EXPECT_EQ(h.counts()[0], 1u);                    // the zero
+  EXPECT_EQ(h.counts()[4.f / 8.f * 2048], 1u);     // 4 -> bin 1024
+  EXPECT_EQ(h.min(), -3.f);
+  EXPECT_EQ(h.max(), 4.f);
+}
+
+TEST(AbsHistogram, RejectsNanAndInf) {
+  AbsHistogram h;
+  const std::vector<float> nan = {1.f, std::nanf("")};
+  const std::vector<float> inf = {INFINITY};
+  EXPECT_FALSE(h.observe(nan));
+  EXPECT_FALSE(h.observe(inf));
+  EXPECT_EQ(h.total(), 0u);
+}
+
+TEST(Threshold, MaxIsAbsMax) {
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(gaussian_with_outliers(10000, 1)));
+  ThresholdOptions options;
+  options.method = Method::kMax;
+  EXPECT_EQ(compute_threshold(h, options), 55.f);
+}
+
+// The mean squared error of quantizing `values` to s8 with threshold t (alpha = t / 127).
+double quantization_mse(const std::vector<float>& values, float t) {
+  double sum = 0;
+  for (float v : values) {
+    const float q = std::nearbyint(std::clamp(v / (t / 127.f), -127.f, 127.f));
+    sum += (q * (t / 127.f) - v) * (q * (t / 127.f) - v);
+  }
+  return sum / values.size();
+}
+
+TEST(Threshold, OutliersAreClippedByPercentileAndEntropy) {
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(gaussian_with_outliers(200000, 3)));
+  for (Method m : {Method::kPercentile, Method::kEntropy}) {
+    ThresholdOptions options;
+    options.method = m;
+    const float t = compute_threshold(h, options);
+    // A unit gaussian: the useful range is a few sigma, far below the outliers at 40 and 55.
+    EXPECT_GT(t, 2.f) << method_name(m);
+    EXPECT_LT(t, 8.f) << method_name(m);
+  }
+}
+
+TEST(Threshold, MseBeatsMaxAndPercentileOnTheActualError) {
+  const std::vector<float> values = gaussian_with_outliers(200000, 5);
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(values));
+  ThresholdOptions mse, max, percentile;
+  mse.method = Method::kMse;
+  max.method = Method::kMax;
+  percentile.method = Method::kPercentile;
+  const float t = compute_threshold(h, mse);
+  EXPECT_LT(t, 55.f);
+  const double error = quantization_mse(values, t);
+  EXPECT_LT(error, quantization_mse(values, compute_threshold(h, max)));
+  EXPECT_LT(error, quantization_mse(values, compute_threshold(h, percentile)));
+}
+
+TEST(Threshold, PercentileOfUniformData) {
+  std::vector<float> values(100000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) / values.size();
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(values));
+  ThresholdOptions options;
+  options.method = Method::kPercentile;
+  options.percentile = 90.0;
+  EXPECT_NEAR(compute_threshold(h, options), 0.9f, 1.f / 2048);
+}
+
+TEST(Threshold, AllZerosGivesZero) {
+  AbsHistogram h;
+  const std::vector<float> zeros(100, 0.f);
+  ASSERT_TRUE(h.observe(zeros));
+  EXPECT_EQ(compute_threshold(h, ThresholdOptions{}), 0.f);
+}
+
+}  // namespace
+}  // namespace saturn::calibrate

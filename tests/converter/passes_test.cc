@@ -1,0 +1,350 @@
+// Graph passes: constant folding, BatchNorm folding, activation fusion, HardSwish and LayerNorm
+// patterns, dead node removal.
+#include "converter/passes/passes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "converter/onnx_import.h"
+#include "tests/converter/onnx_builder.h"
+
+namespace saturn::converter {
+namespace {
+
+using testing::OnnxBuilder;
+
+ir::Graph import(OnnxBuilder& b, const ConvertOptions& o = {}) {
+  auto r = import_onnx_model(b.model(), o, "'test.onnx'");
+  EXPECT_TRUE(r) << r.status().message();
+  return r ? std::move(r.value()) : ir::Graph{};
+}
+
+std::vector<std::string> op_types(const ir::Graph& g) {
+  std::vector<std::string> v;
+  for (const auto& n : g.nodes) v.push_back(n.op_type);
+  return v;
+}
+
+using Ops = std::vector<std::string>;
+
+TEST(ConstantFolding, ShapeGatherUnsqueezeConcatReshapeChain) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 3, 4, 4}).output("y", {-1, -1});
+  b.ints("zero", {}, {0}).ints("axes0", {1}, {0}).ints("minus1", {1}, {-1});
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "zero"}, {"n"});
+  b.node("Unsqueeze", {"n", "axes0"}, {"n1"});
+  OnnxBuilder::attr(b.node("Concat", {"n1", "minus1"}, {"target"}), "axis", int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"y"}, "reshape");
+  ConvertOptions o;
+  o.input_shapes["x"] = {2, 3, 4, 4};
+  ir::Graph g = import(b, o);
+  ASSERT_TRUE(fold_constants(g));
+  ASSERT_EQ(op_types(g), Ops{"Reshape"});
+  const ir::Tensor* target = g.constant(g.nodes[0].input(1));
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(target->as_int64s(), (std::vector<int64_t>{2, -1}));
+  EXPECT_EQ(g.find("y")->dims, (std::vector<int64_t>{2, 48}));
+}
+
+TEST(ConstantFolding, WeightPreprocessingAndCastSliceChain) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).output("y");
+  b.floats("w", {4, 1}, {1, 2, 3, 4}).floats("two", {}, {2});
+  b.ints("st", {1}, {1}).ints("en", {1}, {INT64_MAX}).ints("ax", {1}, {0});
+  b.node("Transpose", {"w"}, {"wt"});                 // [1, 4]
+  b.node("Mul", {"wt", "two"}, {"w2"});                // 2, 4, 6, 8
+  b.node("Shape", {"w2"}, {"ws"});
+  b.node("Slice", {"ws", "st", "en", "ax"}, {"last"});  // [4]
+  auto& cast = b.node("Cast", {"last"}, {"lastf"});
+  OnnxBuilder::attr(cast, "to", int64_t{1});
+  b.node("Div", {"w2", "lastf"}, {"w3"});              // 0.5, 1, 1.5, 2
+  b.node("Add", {"x", "w3"}, {"y"}, "add");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_constants(g));
+  ASSERT_EQ(op_types(g), Ops{"Add"});
+  const ir::Tensor* w = g.constant(g.nodes[0].input(1));
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->dtype, ir::ElemType::kFloat);
+  EXPECT_EQ(w->dims, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(w->as_doubles(), (std::vector<double>{0.5, 1, 1.5, 2}));
+}
+
+// Conv(1x1, 2->2) + BatchNormalization; returns the model.
+OnnxBuilder conv_bn(bool standalone) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 1, 1}).output("y");
+  b.floats("w", {2, 2, 1, 1}, {0.5f, -1.0f, 2.0f, 0.25f}).floats("b", {2}, {0.1f, -0.2f});
+  b.floats("scale", {2}, {1.5f, 0.5f}).floats("beta", {2}, {0.3f, -0.4f});
+  b.floats("mean", {2}, {0.2f, -0.1f}).floats("var", {2}, {4.0f, 0.25f});
+  b.node("Conv", {"x", "w", "b"}, {"c"}, "conv");
+  if (standalone) b.node("Relu", {"c"}, {"r"}, "relu");
+  auto& bn = b.node("BatchNormalization", {standalone ? "r" : "c", "scale", "beta", "mean", "var"}, {"y"}, "bn");
+  OnnxBuilder::attr(bn, "epsilon", 0.01f);
+  return b;
+}
+
+TEST(BatchNormFolding, FoldsIntoConvNumerically) {
+  OnnxBuilder b = conv_bn(false);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_batchnorm(g));
+  ASSERT_EQ(op_types(g), Ops{"Conv"});
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  auto w = g.constant(g.nodes[0].input(1))->as_doubles();
+  auto bias = g.constant(g.nodes[0].input(2))->as_doubles();
+  const double x[2] = {0.7, -1.3};
+  const double W[4] = {0.5, -1.0, 2.0, 0.25}, B[2] = {0.1, -0.2}, s[2] = {1.5, 0.5}, be[2] = {0.3, -0.4},
+               mu[2] = {0.2, -0.1}, var[2] = {4.0, 0.25};
+  for (int m = 0; m < 2; ++m) {
+    const double conv = W[2 * m] * x[0] + W[2 * m + 1] * x[1] + B[m];
+    const double want = (conv - mu[m]) / std::sqrt(var[m] + 0.01) * s[m] + be[m];
+    const double got = w[2 * m] * x[0] + w[2 * m + 1] * x[1] + bias[m];
+    EXPECT_NEAR(got, want, 1e-6) << "channel " << m;
+  }
+}
+
+TEST(BatchNormFolding, StandaloneBecomesMulAdd) {
+  OnnxBuilder b = conv_bn(true);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_batchnorm(g));
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Relu", "Mul", "Add"}));
+  const ir::Tensor* s = g.constant(g.nodes[2].input(1));
+  const ir::Tensor* h = g.constant(g.nodes[3].input(1));
+  ASSERT_TRUE(s && h);
+  EXPECT_EQ(s->dims, (std::vector<int64_t>{1, 2, 1, 1}));
+  EXPECT_EQ(h->dims, (std::vector<int64_t>{1, 2, 1, 1}));
+  const double sv[2] = {1.5 / std::sqrt(4.01), 0.5 / std::sqrt(0.26)};
+  const double hv[2] = {0.3 - 0.2 * sv[0], -0.4 + 0.1 * sv[1]};
+  for (int c = 0; c < 2; ++c) {
+    EXPECT_NEAR(s->as_doubles()[c], sv[c], 1e-6);
+    EXPECT_NEAR(h->as_doubles()[c], hv[c], 1e-6);
+  }
+  EXPECT_EQ(g.nodes[3].outputs[0], "y");
+}
+
+struct ActCase {
+  std::string op;
+  int64_t opset;
+  ir::ActivationKind kind;
+  float alpha, beta;
+};
+
+class ActivationFusion : public ::testing::TestWithParam<ActCase> {};
+
+TEST_P(ActivationFusion, FusesIntoConv) {
+  const ActCase& p = GetParam();
+  OnnxBuilder b(p.opset);
+  b.input("x", {1, 1, 3, 3}).output("y");
+  b.floats("w", {1, 1, 1, 1}, {2.0f});
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  std::vector<std::string> ins{"c"};
+  if (p.op == "Clip" && p.opset >= 11) {
+    b.floats("lo", {}, {0.0f}).floats("hi", {}, {6.0f});
+    ins = {"c", "lo", "hi"};
+  }
+  auto& act = b.node(p.op, ins, {"y"}, "act");
+  if (p.op == "Clip" && p.opset < 11) {
+    OnnxBuilder::attr(act, "min", -1.0f);
+    OnnxBuilder::attr(act, "max", 1.0f);
+  }
+  if (p.op == "LeakyRelu") OnnxBuilder::attr(act, "alpha", 0.3f);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), Ops{"Conv"});
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  EXPECT_EQ(g.nodes[0].fused.kind, p.kind);
+  EXPECT_FLOAT_EQ(g.nodes[0].fused.alpha, p.alpha);
+  EXPECT_FLOAT_EQ(g.nodes[0].fused.beta, p.beta);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, ActivationFusion,
+    ::testing::Values(ActCase{"Relu", 13, ir::ActivationKind::kRelu, 0, 0},
+                      ActCase{"Clip", 13, ir::ActivationKind::kClip, 0, 6},
+                      ActCase{"Clip", 9, ir::ActivationKind::kClip, -1, 1},
+                      ActCase{"HardSigmoid", 13, ir::ActivationKind::kHardSigmoid, 0.2f, 0.5f},
+                      ActCase{"HardSwish", 14, ir::ActivationKind::kHardSwish, 0, 0},
+                      ActCase{"LeakyRelu", 13, ir::ActivationKind::kLeakyRelu, 0.3f, 0},
+                      ActCase{"Sigmoid", 13, ir::ActivationKind::kSigmoid, 0, 0},
+                      ActCase{"Tanh", 13, ir::ActivationKind::kTanh, 0, 0}),
+    [](const auto& info) { return info.param.op + std::to_string(info.param.opset); });
+
+TEST(ActivationFusionTargets, MatMulGemmAddAndConvTranspose) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 4}).input("img", {1, 1, 2, 2}).output("y").output("z").output("t");
+  b.floats("w", {4, 4}, std::vector<float>(16, 0.5f)).floats("bias", {4}, {1, 2, 3, 4});
+  b.floats("wt", {1, 1, 2, 2}, {1, 1, 1, 1});
+  b.node("MatMul", {"x", "w"}, {"m"}, "matmul");
+  b.node("Relu", {"m"}, {"mr"});
+  b.node("Gemm", {"mr", "w", "bias"}, {"gm"}, "gemm");
+  b.node("Tanh", {"gm"}, {"gt"});
+  b.node("Add", {"gt", "bias"}, {"a"}, "add");
+  b.node("Sigmoid", {"a"}, {"y"});
+  b.node("ConvTranspose", {"img", "wt"}, {"ct"}, "convt");
+  b.node("Relu", {"ct"}, {"z"});
+  b.node("Identity", {"img"}, {"t"});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), (Ops{"MatMul", "Gemm", "Add", "ConvTranspose", "Identity"}));
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kRelu);
+  EXPECT_EQ(g.nodes[1].fused.kind, ir::ActivationKind::kTanh);
+  EXPECT_EQ(g.nodes[2].fused.kind, ir::ActivationKind::kSigmoid);
+  EXPECT_EQ(g.nodes[2].outputs[0], "y");
+  EXPECT_EQ(g.nodes[3].fused.kind, ir::ActivationKind::kRelu);
+}
+
+TEST(ActivationFusionTargets, NotFusedWhenOutputHasTwoConsumers) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 2, 2}).output("y").output("c");
+  b.floats("w", {1, 1, 1, 1}, {2.0f});
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  b.node("Relu", {"c"}, {"y"});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  EXPECT_EQ(op_types(g), (Ops{"Conv", "Relu"}));
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kNone);
+}
+
+// x -> Add 3 -> Clip 0..6 -> Mul x -> (Div 6 | Mul 1/6), after a Conv or standalone.
+OnnxBuilder hardswish_model(bool mul_form, bool after_conv, int64_t opset) {
+  OnnxBuilder b(opset);
+  b.input("in", {1, 2, 2, 2}).output("y");
+  b.floats("three", {}, {3.0f}).floats("six", {}, {6.0f}).floats("sixth", {}, {1.0f / 6.0f});
+  b.floats("zero", {}, {0.0f});
+  b.floats("w", {2, 2, 1, 1}, {1, 0, 0, 1});
+  std::string x = "in";
+  if (after_conv) {
+    b.node("Conv", {"in", "w"}, {"x"}, "conv");
+    x = "x";
+  }
+  b.node("Add", {"three", x}, {"a"}, "add3");
+  if (opset >= 11) {
+    b.node("Clip", {"a", "zero", "six"}, {"c"}, "clip");
+  } else {
+    auto& clip = b.node("Clip", {"a"}, {"c"}, "clip");
+    OnnxBuilder::attr(clip, "min", 0.0f);
+    OnnxBuilder::attr(clip, "max", 6.0f);
+  }
+  b.node("Mul", {x, "c"}, {"m"}, "mulx");
+  if (mul_form) b.node("Mul", {"sixth", "m"}, {"y"}, "scale");
+  else b.node("Div", {"m", "six"}, {"y"}, "scale");
+  return b;
+}
+
+TEST(HardSwishPattern, AddClipMulDivFusedIntoConv) {
+  OnnxBuilder b = hardswish_model(false, true, 11);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), Ops{"Conv"});
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kHardSwish);
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+}
+
+TEST(HardSwishPattern, MulBySixthStandaloneWithClipAttributes) {
+  OnnxBuilder b = hardswish_model(true, false, 9);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), Ops{"HardSwish"});
+  EXPECT_EQ(g.nodes[0].inputs, std::vector<std::string>{"in"});
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  EXPECT_EQ(g.nodes[0].opset, 14);
+}
+
+TEST(HardSwishPattern, HardSigmoidTimesX) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).input("other", {1, 4}).output("y").output("z");
+  auto& hs = b.node("HardSigmoid", {"x"}, {"h"}, "hsig");
+  OnnxBuilder::attr(hs, "alpha", 0.16666670143604279f);
+  OnnxBuilder::attr(hs, "beta", 0.5f);
+  b.node("Mul", {"h", "x"}, {"y"}, "mul");
+  // Squeeze-excitation style: HardSigmoid(x) * other is not a HardSwish.
+  auto& se = b.node("HardSigmoid", {"x"}, {"h2"}, "hsig2");
+  OnnxBuilder::attr(se, "alpha", 0.16666670143604279f);
+  OnnxBuilder::attr(se, "beta", 0.5f);
+  b.node("Mul", {"other", "h2"}, {"z"}, "se_mul");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  EXPECT_EQ(op_types(g), (Ops{"HardSwish", "HardSigmoid", "Mul"}));
+}
+
+TEST(HardSwishPattern, WrongConstantIsNotMatched) {
+  OnnxBuilder b = hardswish_model(false, false, 11);
+  b.model().mutable_graph()->mutable_initializer(1)->set_float_data(0, 5.0f);  // "six" -> 5
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  EXPECT_EQ(op_types(g), (Ops{"Add", "Mul", "Div"}));  // Clip fused into the Add only
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kClip);
+}
+
+OnnxBuilder layernorm_model(bool affine) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 3, 4}).output("y");
+  b.floats("two", {}, {2.0f}).floats("eps", {}, {1e-5f});
+  b.floats("gamma", {4}, {1, 2, 3, 4}).floats("beta", {4}, {0.1f, 0.2f, 0.3f, 0.4f});
+  auto& r1 = b.node("ReduceMean", {"x"}, {"m"}, "mean");
+  OnnxBuilder::attr(r1, "axes", std::vector<int64_t>{-1});
+  b.node("Sub", {"x", "m"}, {"d"});
+  b.node("Pow", {"d", "two"}, {"p"});
+  auto& r2 = b.node("ReduceMean", {"p"}, {"v"});
+  OnnxBuilder::attr(r2, "axes", std::vector<int64_t>{-1});
+  b.node("Add", {"v", "eps"}, {"e"});
+  b.node("Sqrt", {"e"}, {"s"});
+  b.node("Div", {"d", "s"}, {affine ? "n" : "y"});
+  if (affine) {
+    b.node("Mul", {"n", "gamma"}, {"g"});
+    b.node("Add", {"g", "beta"}, {"y"});
+  }
+  return b;
+}
+
+TEST(LayerNormPattern, FullPatternWithAffine) {
+  OnnxBuilder b = layernorm_model(true);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_layernorm(g));
+  ASSERT_EQ(op_types(g), Ops{"LayerNormalization"});
+  const ir::Node& n = g.nodes[0];
+  EXPECT_EQ(n.inputs[0], "x");
+  EXPECT_EQ(n.outputs[0], "y");
+  EXPECT_EQ(n.attr_int("axis", -1), 2);
+  EXPECT_FLOAT_EQ(n.attr_float("epsilon", 0), 1e-5f);
+  EXPECT_EQ(g.constant(n.inputs[1])->as_doubles(), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(g.constant(n.inputs[2])->dims, (std::vector<int64_t>{4}));
+  EXPECT_NEAR(g.constant(n.inputs[2])->as_doubles()[3], 0.4, 1e-7);
+}
+
+TEST(LayerNormPattern, WithoutAffineUsesOnesAndZeros) {
+  OnnxBuilder b = layernorm_model(false);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_layernorm(g));
+  ASSERT_EQ(op_types(g), Ops{"LayerNormalization"});
+  EXPECT_EQ(g.constant(g.nodes[0].inputs[1])->as_doubles(), (std::vector<double>(4, 1.0)));
+  EXPECT_EQ(g.constant(g.nodes[0].inputs[2])->as_doubles(), (std::vector<double>(4, 0.0)));
+}
+
+TEST(LayerNormPattern, NotMatchedWhenAnIntermediateIsUsedElsewhere) {
+  OnnxBuilder b = layernorm_model(true);
+  b.output("v");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_layernorm(g));
+  EXPECT_EQ(g.nodes.size(), 9u);
+}
+
+TEST(DeadNodeRemoval, IdentityDropoutAndDeadBranches) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).output("y").output("out_id");
+  b.node("Identity", {"x"}, {"i1"}, "id1");
+  b.node("Dropout", {"i1"}, {"d1"}, "drop");
+  b.node("Relu", {"d1"}, {"y"}, "relu");
+  b.node("Sigmoid", {"x"}, {"unused"}, "dead");
+  b.node("Identity", {"y"}, {"out_id"}, "keep_output_name");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(remove_dead_nodes(g));
+  ASSERT_EQ(op_types(g), (Ops{"Relu", "Identity"}));
+  EXPECT_EQ(g.nodes[0].inputs[0], "x");
+  EXPECT_EQ(g.nodes[1].outputs[0], "out_id");
+  EXPECT_EQ(g.find("unused"), nullptr);
+}
+
+}  // namespace
+}  // namespace saturn::converter

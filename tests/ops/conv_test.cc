@@ -1,0 +1,239 @@
+#include <gtest/gtest.h>
+
+#include "ops/ops.h"
+#include "tests/ops/fp32_reference.h"
+#include "tests/ops/kernel_harness.h"
+#include "tests/ops/test_util.h"
+
+namespace saturn::testing {
+namespace {
+
+struct ConvCase {
+  const char* name;
+  bool one_d;  // X [N, C, W] (H = 1 in the reference)
+  int64_t n, c, h, w, m, group;
+  Window2d g;
+  bool bias;
+  fb::ActivationKind act = fb::ActivationKind::None;
+  float alpha = 0.f, beta = 0.f;
+};
+
+void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
+
+std::vector<int32_t> i32(std::initializer_list<int64_t> v) {
+  return std::vector<int32_t>(v.begin(), v.end());
+}
+
+OpFn conv_op(const ConvCase& c) {
+  return [c](flatbuffers::FlatBufferBuilder& b) {
+    const Window2d& g = c.g;
+    std::vector<int32_t> kernel, strides, dilations, pads;
+    if (c.one_d) {
+      kernel = i32({g.kernel[1]});
+      strides = i32({g.stride[1]});
+      dilations = i32({g.dilation[1]});
+      pads = i32({g.pad_begin[1], g.pad_end[1]});
+    } else {
+      kernel = i32({g.kernel[0], g.kernel[1]});
+      strides = i32({g.stride[0], g.stride[1]});
+      dilations = i32({g.dilation[0], g.dilation[1]});
+      pads = i32({g.pad_begin[0], g.pad_begin[1], g.pad_end[0], g.pad_end[1]});
+    }
+    const auto act = fb::CreateActivation(b, c.act, c.alpha, c.beta);
+    return std::make_pair(fb::Op::Conv, fb::CreateConvDirect(b, &kernel, &strides, &dilations, &pads,
+                                                             static_cast<int32_t>(c.group), act)
+                                            .Union());
+  };
+}
+
+class ConvTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(ConvTest, MatchesScalarReference) {
+  const ConvCase c = GetParam();
+  const std::vector<int64_t> x4 = {c.n, c.c, c.h, c.w};
+  const std::vector<float> x = random_floats(static_cast<size_t>(c.n * c.c * c.h * c.w), -1.f, 1.f, 11);
+  const std::vector<int64_t> w_dims =
+      c.one_d ? std::vector<int64_t>{c.m, c.c / c.group, c.g.kernel[1]}
+              : std::vector<int64_t>{c.m, c.c / c.group, c.g.kernel[0], c.g.kernel[1]};
+  const std::vector<float> w = random_floats(
+      static_cast<size_t>(c.m * (c.c / c.group) * c.g.kernel[0] * c.g.kernel[1]), -1.f, 1.f, 12);
+  const std::vector<float> bias =
+      c.bias ? random_floats(static_cast<size_t>(c.m), -1.f, 1.f, 13) : std::vector<float>{};
+  const Tensor4 want = conv2d({x, x4}, w, bias, c.m, c.group, c.g, c.act, c.alpha, c.beta);
+
+  KernelHarness h(conv_op(c), "conv");
+  if (c.one_d) {
+    h.add_input(desc({c.n, c.c, c.w}, DType::kF32, Layout::kPlain, "x"), bytes_of(x));
+  } else {
+    h.add_input(desc(x4, DType::kF32, Layout::kNhwc, "x"), bytes_of(to_nhwc(x, x4)));
+  }
+  h.add_input(desc(w_dims, DType::kF32, Layout::kPlain, "w"), bytes_of(w), /*constant=*/true);
+  if (c.bias) h.add_input(desc({c.m}, DType::kF32, Layout::kPlain, "b"), bytes_of(bias), true);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  const Status st = h.prepare(*kernel);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_FALSE(h.impl().empty());
+  const TensorDesc& y = h.output_desc(0);
+  EXPECT_EQ(y.dtype, DType::kF32);
+  if (c.one_d) {
+    EXPECT_EQ(y.dims, (std::vector<int64_t>{c.n, c.m, want.dims[3]}));
+    EXPECT_EQ(y.layout, Layout::kPlain);
+  } else {
+    EXPECT_EQ(y.dims, want.dims);
+    EXPECT_EQ(y.layout, Layout::kNhwc);
+  }
+  h.run();
+  std::vector<float> got = h.output<float>(0);
+  if (!c.one_d) got = from_nhwc(got, want.dims);
+  expect_close(got, want.data, 1e-4f, 1e-5f);
+  // run() is repeatable: the same buffers give the same result.
+  h.run();
+  std::vector<float> again = h.output<float>(0);
+  if (!c.one_d) again = from_nhwc(again, want.dims);
+  expect_close(again, want.data, 1e-4f, 1e-5f);
+}
+
+// Window2d: {kernel}, {stride}, {dilation}, {pad_begin}, {pad_end}; index 0 = H, 1 = W.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ConvTest,
+    ::testing::Values(
+        ConvCase{"plain3x3", false, 1, 3, 7, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true},
+        ConvCase{"groups_stride_asym_pads",
+                 false,
+                 2,
+                 6,
+                 8,
+                 7,
+                 9,
+                 3,
+                 {{3, 2}, {2, 1}, {1, 1}, {0, 1}, {2, 0}},
+                 true,
+                 fb::ActivationKind::Relu},
+        ConvCase{"depthwise_stride_dilation",
+                 false,
+                 1,
+                 5,
+                 9,
+                 9,
+                 5,
+                 5,
+                 {{3, 3}, {2, 2}, {2, 2}, {2, 1}, {1, 2}},
+                 true,
+                 fb::ActivationKind::Clip,
+                 0.f,
+                 6.f},
+        ConvCase{"depthwise_multiplier2",
+                 false,
+                 2,
+                 4,
+                 6,
+                 5,
+                 8,
+                 4,
+                 {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}},
+                 false},
+        ConvCase{"dilation3_no_bias",
+                 false,
+                 1,
+                 7,
+                 10,
+                 10,
+                 3,
+                 1,
+                 {{5, 3}, {1, 2}, {3, 2}, {3, 1}, {3, 0}},
+                 false,
+                 fb::ActivationKind::LeakyRelu,
+                 0.1f},
+        ConvCase{"pointwise_odd_channels",
+                 false,
+                 2,
+                 13,
+                 5,
+                 5,
+                 11,
+                 1,
+                 {{1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}},
+                 true,
+                 fb::ActivationKind::HardSwish},
+        ConvCase{"wide_channels_stride2",
+                 false,
+                 1,
+                 33,
+                 11,
+                 12,
+                 17,
+                 1,
+                 {{3, 3}, {2, 2}, {1, 1}, {1, 0}, {1, 1}},
+                 true},
+        ConvCase{"conv1d",
+                 true,
+                 2,
+                 5,
+                 1,
+                 20,
+                 7,
+                 1,
+                 {{1, 3}, {1, 2}, {1, 2}, {0, 1}, {0, 2}},
+                 true,
+                 fb::ActivationKind::Sigmoid},
+        ConvCase{
+            "conv1d_depthwise", true, 1, 6, 1, 15, 6, 6, {{1, 5}, {1, 1}, {1, 1}, {0, 2}, {0, 2}}, false}),
+    [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+
+ConvCase small_case() {
+  return {"small", false, 1, 4, 5, 5, 6, 2, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, false};
+}
+
+TEST(ConvErrors, RuntimeWeightsAreRejected) {
+  const ConvCase c = small_case();
+  KernelHarness h(conv_op(c), "conv");
+  h.add_input(desc({1, 4, 5, 5}, DType::kF32, Layout::kNhwc, "x"), std::vector<uint8_t>(400));
+  h.add_input(desc({6, 2, 3, 3}, DType::kF32, Layout::kPlain, "w"), std::vector<uint8_t>(432), false);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  const Status st = h.prepare(*kernel);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.message(), "node 'conv' (Conv): input 1 'w' is a runtime tensor, expected a constant");
+}
+
+TEST(ConvErrors, WeightChannelsMustMatchGroups) {
+  const ConvCase c = small_case();
+  KernelHarness h(conv_op(c), "conv");
+  h.add_input(desc({1, 4, 5, 5}, DType::kF32, Layout::kNhwc, "x"), std::vector<uint8_t>(400));
+  h.add_input(desc({6, 4, 3, 3}, DType::kF32, Layout::kPlain, "w"), std::vector<uint8_t>(864), true);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  const Status st = h.prepare(*kernel);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.message(),
+            "node 'conv' (Conv): input 1 'w' has dims [6, 4, 3, 3], expected dim 1 = C/group = 2");
+}
+
+TEST(ConvErrors, PadsListMustCoverEverySpatialDim) {
+  ConvCase c = small_case();
+  c.one_d = true;  // writes 1D attributes, but X is 2D below
+  KernelHarness h(conv_op(c), "conv");
+  h.add_input(desc({1, 4, 5, 5}, DType::kF32, Layout::kNhwc, "x"), std::vector<uint8_t>(400));
+  h.add_input(desc({6, 2, 3, 3}, DType::kF32, Layout::kPlain, "w"), std::vector<uint8_t>(432), true);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  const Status st = h.prepare(*kernel);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.message(), "node 'conv' (Conv): attribute 'kernel' has 1 values, expected 2");
+}
+
+TEST(ConvErrors, Int8InputIsRejected) {
+  const ConvCase c = small_case();
+  KernelHarness h(conv_op(c), "conv");
+  h.add_input(desc({1, 4, 5, 5}, DType::kS8, Layout::kNhwc, "x"), std::vector<uint8_t>(100));
+  h.add_input(desc({6, 2, 3, 3}, DType::kF32, Layout::kPlain, "w"), std::vector<uint8_t>(432), true);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  const Status st = h.prepare(*kernel);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.message(), "node 'conv' (Conv): input 0 'x' has dtype s8, expected f32");
+}
+
+}  // namespace
+}  // namespace saturn::testing
