@@ -1,28 +1,59 @@
-// The converter's entry point: FP32 ONNX model -> Saturn FlatBuffers model.
+// The converter's entry point: FP32 ONNX model -> Saturn FlatBuffers model (FP32 or INT8).
 //
 // Pipeline (DESIGN section 1): onnx_import (checker, fixed input shapes, shape inference) ->
 // passes (constant folding, BatchNorm folding, activation fusion, LayerNorm pattern, dead nodes)
-// -> writer.
+// -> writer. With int8.enabled: the FP32 model is written first (so every FP32 rejection comes
+// first), then calibrated (converter/calibrate/collector.h) or read from the calibration cache,
+// then quantized (converter/quantize/quantize_pass.h) and written as the INT8 model.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "converter/calibrate/collector.h"
+#include "converter/calibrate/ranges.h"
+#include "converter/quantize/quantize_pass.h"
 #include "saturn/status.h"
 
 namespace saturn::converter {
 
+struct Int8Options {
+  bool enabled = false;
+  // Produces the calibration samples; called only when the ranges are not read from the cache.
+  // An input with an empty name is given to the model's only graph input.
+  std::function<Result<std::vector<calibrate::CalibrationInput>>()> load_calibration;
+  calibrate::RangeOptions ranges;   // --calib-method, --percentile
+  bool per_tensor_weights = false;  // --per-tensor-weights
+  std::set<std::string> fp32_nodes; // --fp32-nodes
+  // --calib-cache: read when the file exists (the key must match), else written after calibrating.
+  std::string cache_path;
+  int threads = 0;
+  std::function<void(int64_t, int64_t)> progress;  // calibration batches done / in all
+};
+
 struct ConvertOptions {
   // Fixed dims for graph inputs, by name; required for inputs with dynamic dims.
   std::map<std::string, std::vector<int64_t>> input_shapes;
+  Int8Options int8;
+};
+
+// What an INT8 conversion did, for the CLI.
+struct ConvertReport {
+  bool ranges_from_cache = false;
+  bool cache_written = false;
+  size_t calibrated_tensors = 0;
+  QuantizeSummary quantize;
 };
 
 // Converts the ONNX file at `onnx_path` into the bytes of a .saturn model.
 // Rejections of unsupported ops or attributes have messages that begin with "unsupported"; an
 // unsupported model gets one error listing every unsupported node (name, op type, opset).
-Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, const ConvertOptions& options);
+Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, const ConvertOptions& options,
+                                               ConvertReport* report = nullptr);
 
 // One row of the converter's op table: ONNX op type (default domain) and the opsets it supports.
 struct OnnxOpSupport {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "converter/writer.h"
 
 #include <cstring>
@@ -20,7 +21,22 @@ struct Lowered {
 
 // Checks the element types of a lowered node's inputs: runtime tensors and constants are float,
 // except index inputs, which may be int32/int64 constants.
-Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNode& op) {
+bool is_quantized(const ir::Tensor& t, const QuantMap* quant) {
+  if (!quant || !quant->count(t.name)) return false;
+  return t.dtype == ir::ElemType::kInt8 || t.dtype == ir::ElemType::kUint8 || t.dtype == ir::ElemType::kInt32;
+}
+
+fb::DType file_dtype(const ir::Tensor& t, const QuantMap* quant) {
+  if (t.dtype == ir::ElemType::kFloat) return fb::DType::F32;
+  if (is_quantized(t, quant)) {
+    if (t.dtype == ir::ElemType::kInt8) return fb::DType::S8;
+    if (t.dtype == ir::ElemType::kUint8) return fb::DType::U8;
+    return fb::DType::S32;
+  }
+  return fb::DType::S64;  // index constants (int32 ones are widened when written)
+}
+
+Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNode& op, const QuantMap* quant) {
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     if (op.inputs[i].empty()) continue;
     const ir::Tensor* t = g.find(op.inputs[i]);
@@ -31,7 +47,7 @@ Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNod
     if (!t) return Status::error("node '" + n.name + "' (" + n.op_type + "): input '" + op.inputs[i] + "' is unknown");
     const bool index = op.index_inputs.count(i) > 0;
     const bool ok = index ? (t->is_constant() && (t->dtype == ir::ElemType::kInt64 || t->dtype == ir::ElemType::kInt32))
-                          : t->dtype == ir::ElemType::kFloat;
+                          : t->dtype == ir::ElemType::kFloat || is_quantized(*t, quant);
     if (!ok)
       return Status::error("unsupported: node '" + n.name + "' (" + n.op_type + ", opset " + std::to_string(n.opset) +
                            "): input '" + t->name + "' has type " + ir::elem_name(t->dtype) + ", expected " +
@@ -42,7 +58,10 @@ Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNod
     if (o.empty() || !t) continue;
     if (!t->is_static())
       return Status::error("node '" + n.name + "' (" + n.op_type + "): output '" + o + "' has unknown dims");
-    if (t->dtype != ir::ElemType::kFloat)
+    if (std::find(t->dims.begin(), t->dims.end(), 0) != t->dims.end())
+      return Status::error("unsupported: node '" + n.name + "' (" + n.op_type + ", opset " + std::to_string(n.opset) +
+                           "): output '" + o + "' has a zero-size dim; zero-size tensors are not supported");
+    if (t->dtype != ir::ElemType::kFloat && !is_quantized(*t, quant))
       return Status::error("unsupported: node '" + n.name + "' (" + n.op_type + ", opset " + std::to_string(n.opset) +
                            "): output '" + o + "' has type " + ir::elem_name(t->dtype) + ", expected float");
   }
@@ -51,7 +70,8 @@ Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNod
 
 }  // namespace
 
-Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const std::string& source_sha256) {
+Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const std::string& source_sha256,
+                                                const QuantMap* quant) {
   flatbuffers::FlatBufferBuilder fbb(1 << 20);
   std::vector<Lowered> lowered;
   std::vector<std::string> errors;
@@ -65,7 +85,7 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
     } else {
       r = entry.status();
     }
-    Status st = r ? check_input_types(graph, n, r.value()) : r.status();
+    Status st = r ? check_input_types(graph, n, r.value(), quant) : r.status();
     if (!st) {
       errors.push_back(st.message());
       if (st.message().rfind("unsupported", 0) != 0) all_unsupported = false;
@@ -131,7 +151,7 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
     const ir::Tensor& t = *order[i];
     if (!t.is_constant()) continue;
     std::vector<uint8_t> bytes;
-    if (t.dtype == ir::ElemType::kInt32) {
+    if (t.dtype == ir::ElemType::kInt32 && !is_quantized(t, quant)) {
       std::vector<int64_t> v = t.as_int64s();
       bytes.resize(v.size() * 8);
       if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
@@ -143,8 +163,12 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
   }
   for (size_t i = 0; i < order.size(); ++i) {
     const ir::Tensor& t = *order[i];
-    const fb::DType dtype = t.dtype == ir::ElemType::kFloat ? fb::DType::F32 : fb::DType::S64;
-    tensors.push_back(fb::CreateTensorDirect(fbb, t.name.c_str(), &t.dims, dtype, 0, buffer_of[i]));
+    flatbuffers::Offset<fb::QuantParams> q = 0;
+    if (is_quantized(t, quant)) {
+      const TensorQuant& tq = quant->at(t.name);
+      q = fb::CreateQuantParamsDirect(fbb, &tq.scale, tq.axis, tq.threshold, tq.method);
+    }
+    tensors.push_back(fb::CreateTensorDirect(fbb, t.name.c_str(), &t.dims, file_dtype(t, quant), q, buffer_of[i]));
   }
   std::vector<flatbuffers::Offset<fb::Node>> nodes;
   for (size_t i = 0; i < lowered.size(); ++i) {

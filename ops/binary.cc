@@ -8,10 +8,16 @@
 //   or both operands broadcast)          scratch op B
 // Output layout (policy kFollowFirst): for a rank-4 output, the layout of input 0 when it has the
 // output's dims, else that of input 1 when it has them; otherwise Plain.
+//
+// INT8 (Add only; A and B U8/S8, each with one scale; Y the preset dtype, U8/S8 with one scale or
+// F32): y_q = sat(round(activation(alpha_a * a_q + alpha_b * b_q) / alpha_y)). oneDNN's source
+// scales give alpha_a * a_q and alpha_b * b_q (each times the epilogue's factor, 1 / alpha_y when
+// the activation folds), then the epilogue's post-ops (int8_epilogue.h). Broadcasting as above.
 #include <algorithm>
 
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl_step.h"
+#include "ops/int8_epilogue.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/plain/strided_copy.h"
@@ -36,6 +42,26 @@ std::vector<int64_t> padded(const std::vector<int64_t>& dims, size_t rank) {
   return d;
 }
 
+// The INT8 form's checks (see the header comment); returns the three scales.
+Status check_int8(PrepareContext& ctx, fb::BinaryKind kind, float* alpha_a, float* alpha_b, float* alpha_y) {
+  if (kind != fb::BinaryKind::Add) {
+    return ctx.error("binary kind " + std::string(fb::EnumNameBinaryKind(kind)) +
+                     " has no INT8 form, expected Add (or f32 inputs)");
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (!int8_epilogue::is_int8(ctx.input(i).dtype)) {
+      return ctx.error(op_util::input_label(ctx, i) + " has dtype " + dtype_name(ctx.input(i).dtype) +
+                       ", expected u8 or s8 (INT8 Add)");
+    }
+  }
+  SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 0, alpha_a));
+  SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 1, alpha_b));
+  const DType y = ctx.output(0).dtype;
+  if (int8_epilogue::is_int8(y)) return int8_epilogue::output_scale(ctx, 0, alpha_y);
+  if (y == DType::kF32) return Status::ok();
+  return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(y) + ", expected u8, s8 or f32");
+}
+
 class BinaryKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {
@@ -46,10 +72,16 @@ class BinaryKernel final : public Kernel {
     if (algorithm == dnnl::algorithm::undef) {
       return ctx.error("unknown binary kind " + std::to_string(static_cast<int>(options->kind())));
     }
-    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
-    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
     const TensorDesc& a = ctx.input(0);
     const TensorDesc& b = ctx.input(1);
+    const bool int8 = int8_epilogue::is_int8(a.dtype) || int8_epilogue::is_int8(b.dtype);
+    float alpha_a = 1.f, alpha_b = 1.f, alpha_y = 1.f;
+    if (int8) {
+      SATURN_RETURN_IF_ERROR(check_int8(ctx, options->kind(), &alpha_a, &alpha_b, &alpha_y));
+    } else {
+      SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+      SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+    }
     if (a.dims.size() > StridedCopy::kMaxRank || b.dims.size() > StridedCopy::kMaxRank) {
       return ctx.error("inputs of rank " + std::to_string(std::max(a.dims.size(), b.dims.size())) +
                        ", expected at most " + std::to_string(StridedCopy::kMaxRank));
@@ -71,7 +103,7 @@ class BinaryKernel final : public Kernel {
     const bool b_full = pb == out_dims;
     TensorDesc& out = ctx.output(0);
     out.dims = out_dims;
-    out.dtype = DType::kF32;
+    if (!int8) out.dtype = DType::kF32;  // INT8: the preset dtype, checked by check_int8()
     // The full-shaped operand that becomes oneDNN's src0 decides the layout (A first).
     out.layout = rank != 4 ? Layout::kPlain : a_full ? a.layout : b_full ? b.layout : Layout::kPlain;
 
@@ -94,8 +126,9 @@ class BinaryKernel final : public Kernel {
         for (size_t d = 0; d < rank; ++d) {
           if (pa[d] == 1) strides[d] = 0;
         }
-        expand_ = StridedCopy(out_dims, strides, sizeof(float));
+        expand_ = StridedCopy(out_dims, strides, dtype_size(a.dtype));
         TensorDesc full = out;
+        full.dtype = a.dtype;
         full.layout = Layout::kPlain;
         a_md = dnnl_util::memory_desc(full, r);
         a_offset = plan.reserve(full.bytes());
@@ -106,8 +139,16 @@ class BinaryKernel final : public Kernel {
 
       dnnl::post_ops post_ops;
       if (negate) post_ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, -1.f, 0.f);
-      dnnl_util::append_activation(post_ops, options->activation());
       dnnl::primitive_attr attr = scratchpad_attr();
+      if (int8) {
+        const int8_epilogue::Epilogue epilogue = int8_epilogue::make(options->activation(), out.dtype, alpha_y);
+        post_ops = epilogue.ops;
+        const float scale_a = alpha_a * epilogue.scale_factor, scale_b = alpha_b * epilogue.scale_factor;
+        attr.set_scales(DNNL_ARG_SRC_0, 0, {swap ? scale_b : scale_a});
+        attr.set_scales(DNNL_ARG_SRC_1, 0, {swap ? scale_a : scale_b});
+      } else {
+        dnnl_util::append_activation(post_ops, options->activation());
+      }
       attr.set_post_ops(post_ops);
 
       const dnnl::memory::desc& src0_md = swap ? b_md : a_md;

@@ -1,8 +1,11 @@
-// Conv (FP32): oneDNN convolution_forward over 1 to 3 spatial dims, any group count (depthwise
-// included), strides, dilations, asymmetric pads, optional bias and a fused activation.
+// Conv (FP32 and INT8): oneDNN convolution_forward over 1 to 3 spatial dims, any group count
+// (depthwise included), strides, dilations, asymmetric pads, optional bias, an optional residual R
+// (input 3, Y's dims) and a fused activation. The operands' dtypes, the requantization and the
+// epilogue are planned in ops/conv_int8.h.
 // Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
 // the blocked layout oneDNN picks (format_tag::any).
+#include "ops/conv_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl/spatial_attrs.h"
@@ -19,21 +22,24 @@ using dt = memory::data_type;
 class ConvKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override;
-  void run(RunContext& ctx) const override { step_.run(ctx); }
+  void run(RunContext& ctx) const override {
+    if (plan_.residual) residual_.run(ctx);
+    step_.run(ctx);
+  }
 
  private:
   Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
                const fb::Activation* activation);
+  conv_int8::Plan plan_;
+  conv_int8::ResidualCopy residual_;
   DnnlStep step_;
 };
 
 Status ConvKernel::prepare(PrepareContext& ctx) {
   const fb::Conv* options = ctx.node().op_as_Conv();
   if (options == nullptr) return ctx.error("options are not Conv");
-  SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 4, 1));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 3, 5));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 1));
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& w = ctx.input(1).dims;
@@ -66,7 +72,6 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   }
   const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
   if (with_bias) {
-    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kF32));
     SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 2));
     if (ctx.input(2).dims != std::vector<int64_t>{out_channels}) {
       return ctx.error(op_util::input_label(ctx, 2) + " has dims " + op_util::dims_string(ctx.input(2).dims) +
@@ -86,9 +91,9 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
     y.push_back(span / attrs.strides[d] + 1);
     macs *= y.back() * attrs.kernel[d];
   }
+  SATURN_RETURN_IF_ERROR(conv_int8::make_plan(ctx, /*w_axis=*/0, out_channels, /*residual_input=*/3, y, &plan_));
   TensorDesc& out = ctx.output(0);
   out.dims = y;
-  out.dtype = DType::kF32;
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
@@ -103,9 +108,9 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
   else
     w_dims = {w[0]};
   w_dims.insert(w_dims.end(), w.begin() + 1, w.end());
-  const memory::desc w_plain = dnnl_util::row_major_desc(w_dims, dt::f32);
-  const memory::desc w_any(w_dims, dt::f32, memory::format_tag::any);
-  const memory::desc bias_md = dnnl_util::row_major_desc({w[0]}, dt::f32);
+  const memory::desc w_plain = dnnl_util::row_major_desc(w_dims, plan_.weights_type);
+  const memory::desc w_any(w_dims, plan_.weights_type, memory::format_tag::any);
+  const memory::desc bias_md = dnnl_util::row_major_desc({w[0]}, plan_.bias_type);
   const memory::desc src_md = dnnl_util::memory_desc(ctx.input(0));
   const memory::desc dst_md = dnnl_util::memory_desc(ctx.output(0));
   const memory::dims strides(attrs.strides.begin(), attrs.strides.end());
@@ -118,9 +123,12 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
                                                   attrs.dnnl_dilations(), pad_l, pad_r)
                 : dnnl::convolution_forward::desc(prop, alg, src_md, w_any, dst_md, strides,
                                                   attrs.dnnl_dilations(), pad_l, pad_r);
-  const dnnl::convolution_forward::primitive_desc pd(desc, dnnl_util::attr_with_activation(activation),
-                                                     ctx.engine());
+  dnnl::convolution_forward::primitive_desc pd(desc, conv_int8::attributes(plan_, activation), ctx.engine());
 
+  if (!conv_int8::select_exact_impl(plan_, pd, /*transpose=*/false)) {
+    return ctx.error("oneDNN has no exact INT8 implementation for these operands on this CPU (no VNNI; " +
+                     dnnl_util::impl_name(pd) + " is not exact)");
+  }
   step_.set_primitive(dnnl::convolution_forward(pd));
   step_.bind_input(DNNL_ARG_SRC, pd.src_desc(), ctx.engine(), 0);
   step_.bind_owned(DNNL_ARG_WEIGHTS,
@@ -132,6 +140,7 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
   step_.bind_output(DNNL_ARG_DST, pd.dst_desc(), ctx.engine(), 0);
   ScratchPlan scratch;
   step_.bind_scratchpad(pd, ctx.engine(), scratch);
+  if (plan_.residual) residual_.prepare(ctx, 3, scratch);
   ctx.request_scratch(scratch.total());
   ctx.set_impl(dnnl_util::impl_name(pd));
   return Status::ok();

@@ -1,10 +1,13 @@
-// ConvTranspose (FP32): oneDNN deconvolution_forward over 1 to 3 spatial dims with groups, strides,
-// dilations, asymmetric pads, output_padding, optional bias and a fused activation.
+// ConvTranspose (FP32 and INT8): oneDNN deconvolution_forward over 1 to 3 spatial dims with groups,
+// strides, dilations, asymmetric pads, output_padding, optional bias and a fused activation.
+// INT8 follows Conv's form (ops/conv_int8.h) without a residual; W's per-output-channel scales lie
+// on axis 1, which holds all M output channels only when group is 1 (grouped: per-tensor scales).
 // X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // ONNX weights W [C, M/group, kernel...] are viewed as oneDNN's [group, M/group, C/group, kernel...]
 // through strides and reordered once into the layout oneDNN picks. Bias B [M] is a constant.
 // oneDNN takes output_padding as extra end padding only when it is smaller than the stride; larger
 // values are rejected in prepare().
+#include "ops/conv_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl/spatial_attrs.h"
@@ -26,6 +29,7 @@ class ConvTransposeKernel final : public Kernel {
  private:
   Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
                const fb::Activation* activation);
+  conv_int8::Plan plan_;
   DnnlStep step_;
 };
 
@@ -33,9 +37,7 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   const fb::ConvTranspose* options = ctx.node().op_as_ConvTranspose();
   if (options == nullptr) return ctx.error("options are not ConvTranspose");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 3, 5));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 1));
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& w = ctx.input(1).dims;
@@ -74,7 +76,6 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   const int64_t out_channels = w[1] * group;
   const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
   if (with_bias) {
-    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kF32));
     SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 2));
     if (ctx.input(2).dims != std::vector<int64_t>{out_channels}) {
       return ctx.error(op_util::input_label(ctx, 2) + " has dims " + op_util::dims_string(ctx.input(2).dims) +
@@ -99,9 +100,9 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
     y.push_back(size);
     macs *= x[2 + d] * attrs.kernel[d];
   }
+  SATURN_RETURN_IF_ERROR(conv_int8::make_plan(ctx, /*w_axis=*/1, out_channels, /*residual_input=*/-1, y, &plan_));
   TensorDesc& out = ctx.output(0);
   out.dims = y;
-  out.dtype = DType::kF32;
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
@@ -130,10 +131,10 @@ Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialA
     stride /= w[i];
     w_strides.push_back(stride);
   }
-  const memory::desc w_onnx(w_dims, dt::f32, w_strides);
-  const memory::desc w_any(w_dims, dt::f32, memory::format_tag::any);
+  const memory::desc w_onnx(w_dims, plan_.weights_type, w_strides);
+  const memory::desc w_any(w_dims, plan_.weights_type, memory::format_tag::any);
   const int64_t out_channels = out_per_group * group;
-  const memory::desc bias_md = dnnl_util::row_major_desc({out_channels}, dt::f32);
+  const memory::desc bias_md = dnnl_util::row_major_desc({out_channels}, plan_.bias_type);
   const memory::desc src_md = dnnl_util::memory_desc(ctx.input(0));
   const memory::desc dst_md = dnnl_util::memory_desc(ctx.output(0));
   const memory::dims strides(attrs.strides.begin(), attrs.strides.end());
@@ -146,9 +147,13 @@ Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialA
                                                     attrs.dnnl_dilations(), pad_l, pad_r)
                 : dnnl::deconvolution_forward::desc(prop, alg, src_md, w_any, dst_md, strides,
                                                     attrs.dnnl_dilations(), pad_l, pad_r);
-  const dnnl::deconvolution_forward::primitive_desc pd(desc, dnnl_util::attr_with_activation(activation),
+  dnnl::deconvolution_forward::primitive_desc pd(desc, conv_int8::attributes(plan_, activation),
                                                        ctx.engine());
 
+  if (!conv_int8::select_exact_impl(plan_, pd, /*transpose=*/true)) {
+    return ctx.error("oneDNN has no exact INT8 implementation for these operands on this CPU (no VNNI; " +
+                     dnnl_util::impl_name(pd) + " is not exact)");
+  }
   step_.set_primitive(dnnl::deconvolution_forward(pd));
   step_.bind_input(DNNL_ARG_SRC, pd.src_desc(), ctx.engine(), 0);
   step_.bind_owned(DNNL_ARG_WEIGHTS,

@@ -6,11 +6,16 @@
 //     binary post-op, which oneDNN applies after the output scale;
 //   - runtime: run() copies C broadcast into Y, and a sum post-op adds beta * Y.
 //   - beta == 0: C is not read.
+// INT8 (A is U8 or S8; schema/saturn.fbs): matmul_int8.h, with B's per-column scales on its N dim as
+// stored (axis 1 of [K, N], axis 0 of [N, K] with trans_b) and C as the S32 bias of N values; alpha
+// and beta must be 1 (the converter folds them into the scales and the bias).
 #include <cstring>
 
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl_step.h"
+#include "ops/int8_epilogue.h"
+#include "ops/matmul_int8.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -28,6 +33,7 @@ class GemmKernel final : public Kernel {
  private:
   enum class CMode { kNone, kConstant, kRuntime };
   Status build(PrepareContext& ctx, const fb::Gemm& options);
+  Status prepare_int8(PrepareContext& ctx, const fb::Gemm& options);
 
   int64_t m_ = 0, n_ = 0, k_ = 0;
   int64_t c_rows_ = 1, c_cols_ = 1;  // C's dims padded to rank 2
@@ -39,9 +45,10 @@ Status GemmKernel::prepare(PrepareContext& ctx) {
   const fb::Gemm* options = ctx.node().op_as_Gemm();
   if (options == nullptr) return ctx.error("options are not Gemm");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  const bool int8 = int8_epilogue::is_int8(ctx.input(0).dtype);
+  if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 2, 2));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+  if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 1, 2, 2));
   const std::vector<int64_t>& a = ctx.input(0).dims;
   const std::vector<int64_t>& b = ctx.input(1).dims;
@@ -55,6 +62,7 @@ Status GemmKernel::prepare(PrepareContext& ctx) {
                      " from A " + op_util::dims_string(a) + (options->trans_a() ? " (transposed)" : ""));
   }
   c_mode_ = CMode::kNone;
+  if (int8) return prepare_int8(ctx, *options);
   if (ctx.num_inputs() > 2 && ctx.has_input(2) && options->beta() != 0.f) {
     SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kF32));
     SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 2, 0, 2));
@@ -74,6 +82,28 @@ Status GemmKernel::prepare(PrepareContext& ctx) {
   out.layout = Layout::kPlain;
   ctx.set_macs(m_ * n_ * k_);
   return dnnl_util::guard(ctx, [&] { return build(ctx, *options); });
+}
+
+Status GemmKernel::prepare_int8(PrepareContext& ctx, const fb::Gemm& options) {
+  const bool with_c = ctx.num_inputs() > 2 && ctx.has_input(2);
+  if (options.alpha() != 1.f || (with_c && options.beta() != 1.f)) {
+    return ctx.error("INT8 Gemm has alpha " + std::to_string(options.alpha()) + " and beta " +
+                     std::to_string(options.beta()) + ", expected 1 and 1 (folded into the scales and the bias)");
+  }
+  matmul_int8::Operands operands;
+  operands.a = {m_, k_};
+  operands.b = {k_, n_};
+  operands.y = {m_, n_};
+  const dt a_type = dnnl_util::data_type(ctx.input(0).dtype);
+  operands.a_md = memory::desc(operands.a, a_type, options.trans_a() ? memory::dims{1, m_} : memory::dims{k_, 1});
+  operands.b_md = memory::desc(operands.b, dt::s8, options.trans_b() ? memory::dims{1, k_} : memory::dims{n_, 1});
+  operands.b_n_axis = options.trans_b() ? 0 : 1;
+  operands.bias_input = with_c ? 2 : -1;
+  TensorDesc& out = ctx.output(0);
+  out.dims = {m_, n_};
+  out.layout = Layout::kPlain;
+  ctx.set_macs(m_ * n_ * k_);
+  return matmul_int8::build(ctx, operands, options.activation(), &step_);
 }
 
 Status GemmKernel::build(PrepareContext& ctx, const fb::Gemm& options) {

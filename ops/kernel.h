@@ -60,8 +60,10 @@ class PrepareContext {
   virtual const void* constant(int i) const = 0;
 
   virtual int num_outputs() const = 0;
-  // The kernel must set dims, dtype and layout of every output. name and quant come preset from
-  // the model. The Session checks the dims against those stored in the model.
+  // The kernel must set dims, dtype and layout of every output. name, quant and dtype come preset
+  // from the model: a kernel that can produce several dtypes (INT8 ops requantizing to U8, S8 or
+  // F32; Quantize) reads the preset dtype as its target. The Session checks dims and dtype against
+  // those stored in the model.
   virtual TensorDesc& output(int i) = 0;
 
   // Scratch memory available to run(), 64-byte aligned, not preserved between runs.

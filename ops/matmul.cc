@@ -5,11 +5,15 @@
 //     and each pair of batch dims must be equal or contain a 1.
 // Either operand may be constant or runtime; a constant B is reordered once into the layout oneDNN
 // picks. A fused activation is a post-op.
+// INT8 (A is U8 or S8; schema/saturn.fbs): matmul_int8.h, with a constant B's per-column scales on
+// its last dim; a runtime B (activation x activation) has one scale.
 #include <algorithm>
 
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl_step.h"
+#include "ops/int8_epilogue.h"
+#include "ops/matmul_int8.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -34,9 +38,10 @@ Status MatMulKernel::prepare(PrepareContext& ctx) {
   const fb::MatMul* options = ctx.node().op_as_MatMul();
   if (options == nullptr) return ctx.error("options are not MatMul");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 2, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  const bool int8 = int8_epilogue::is_int8(ctx.input(0).dtype);
+  if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 1, DNNL_MAX_NDIMS));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+  if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 1, 1, DNNL_MAX_NDIMS));
   const std::vector<int64_t>& a_in = ctx.input(0).dims;
   const std::vector<int64_t>& b_in = ctx.input(1).dims;
@@ -73,9 +78,30 @@ Status MatMulKernel::prepare(PrepareContext& ctx) {
 
   TensorDesc& out = ctx.output(0);
   out.dims = out_dims;
-  out.dtype = DType::kF32;
   out.layout = Layout::kPlain;
   ctx.set_macs(macs);
+  if (int8) {
+    matmul_int8::Operands operands;
+    operands.a = a;
+    operands.b = b;
+    operands.y = y;
+    if (rank > 2 && op_util::product(std::vector<int64_t>(b.begin(), b.end()), 0, rank - 2) == 1) {
+      // B shared by every batch (a weight): A's batch dims fold into M, a plain 2D product
+      // (which oneDNN's reference int8 matmul also supports, see matmul_int8.h).
+      const int64_t rows = op_util::product(std::vector<int64_t>(y.begin(), y.end()), 0, rank - 1);
+      operands.a = {rows, a[rank - 1]};
+      operands.b = {b[rank - 2], b[rank - 1]};
+      operands.y = {rows, y[rank - 1]};
+    }
+    SATURN_RETURN_IF_ERROR(dnnl_util::guard(ctx, [&] {
+      operands.a_md = dnnl_util::row_major_desc(operands.a, dnnl_util::data_type(ctx.input(0).dtype));
+      operands.b_md = dnnl_util::row_major_desc(operands.b, dt::s8);  // build() checks that B is s8
+      return Status::ok();
+    }));
+    operands.b_n_axis = b_in.size() == 1 ? -1 : static_cast<int>(b_in.size()) - 1;
+    return matmul_int8::build(ctx, operands, options->activation(), &step_);
+  }
+  out.dtype = DType::kF32;
   return dnnl_util::guard(ctx, [&] { return build(ctx, a, b, y, options->activation()); });
 }
 

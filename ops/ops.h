@@ -36,4 +36,8 @@ std::unique_ptr<Kernel> make_resize_kernel();          // Resize: Nearest/Linear
 
 // Other families: append their factories here.
 
+// Quantize / Dequantize at INT8 region borders (ops/quantize.cc), plain C++, any layout.
+std::unique_ptr<Kernel> make_quantize_kernel();    // Quantize: F32 -> U8/S8 with Y's scale
+std::unique_ptr<Kernel> make_dequantize_kernel();  // Dequantize: U8/S8/S32 -> F32 with X's scale
+
 }  // namespace saturn

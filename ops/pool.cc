@@ -10,6 +10,12 @@
 //     declared pads only. oneDNN's include-padding divides by the whole kernel, so where ceil_mode
 //     extends a window past the declared end padding, run() rescales those outputs.
 // GlobalPool: one window over all spatial dims.
+//
+// INT8 (X is U8 or S8; schema/saturn.fbs): Y has X's dtype and X and Y must have the same single
+// scale, so oneDNN pools the quantized values directly (average: s32 sum, then a division that
+// rounds half to even and saturates). Where the FP32 path rescales (see above), the INT8 path
+// instead recomputes those outputs exactly from X in run(), since rescaling a rounded value would
+// round twice.
 #include <algorithm>
 
 #include "ops/dnnl/dnnl_util.h"
@@ -18,6 +24,7 @@
 #include "ops/dnnl_step.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
+#include "ops/reference/quantize.h"
 
 namespace saturn {
 namespace {
@@ -47,16 +54,32 @@ Status build_pooling(PrepareContext& ctx, dnnl::algorithm alg, const dnnl_util::
   return Status::ok();
 }
 
+// The single scale of a quantized tensor, or 0 when it has none.
+float single_scale(const fb::QuantParams* q) {
+  return q == nullptr || q->scale() == nullptr || q->scale()->size() != 1 ? 0.f : q->scale()->Get(0);
+}
+
 Status expect_pool_input(PrepareContext& ctx) {
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 1, 1, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  const DType x = ctx.input(0).dtype;
+  if (x == DType::kU8 || x == DType::kS8) {
+    const float x_scale = single_scale(ctx.input(0).quant);
+    const float y_scale = single_scale(ctx.output(0).quant);
+    if (x_scale <= 0.f) return ctx.error(op_util::input_label(ctx, 0) + " has no single quant scale, expected one");
+    if (y_scale != x_scale) {
+      return ctx.error(op_util::output_label(ctx, 0) + " has quant scale " + std::to_string(y_scale) +
+                       ", expected the input's scale " + std::to_string(x_scale) + " (INT8 pooling keeps it)");
+    }
+  } else if (x != DType::kF32) {
+    return ctx.error(op_util::input_label(ctx, 0) + " has dtype " + dtype_name(x) + ", expected f32, u8 or s8");
+  }
   return op_util::check_rank(ctx, 0, 3, 5);
 }
 
 void set_output(PrepareContext& ctx, const std::vector<int64_t>& dims) {
   TensorDesc& out = ctx.output(0);
   out.dims = dims;
-  out.dtype = DType::kF32;
+  out.dtype = ctx.input(0).dtype;
   out.layout = dims.size() == 4 ? Layout::kNhwc : Layout::kPlain;
 }
 
@@ -71,8 +94,21 @@ class PoolKernel final : public Kernel {
   // by `rescale_factors_` after oneDNN ran.
   void plan_rescale(const std::vector<int64_t>& x, const std::vector<int64_t>& y,
                     const dnnl_util::SpatialAttrs& attrs);
+  // The INT8 counterpart: the outputs to recompute from X (see the header comment).
+  void plan_recompute(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs);
+  template <typename Q>
+  void recompute(const Q* x, Q* y) const;
+
+  struct Recomputed {
+    int64_t y_offset;                 // within one (n, c) plane of Y, in elements
+    int64_t divisor;                  // taps inside [-pad_begin, in + pad_end)
+    std::vector<int64_t> x_offsets;   // the taps inside X, within one (n, c) plane of X
+  };
 
   DnnlStep step_;
+  std::vector<Recomputed> recomputed_;
+  DType dtype_ = DType::kF32;
+  std::vector<int64_t> x_strides_, y_strides_;  // element strides of X and Y by logical dim
   std::vector<int64_t> rescale_offsets_;
   std::vector<float> rescale_factors_;
   int64_t batch_ = 0, channels_ = 0, batch_stride_ = 0, channel_stride_ = 0;
@@ -125,7 +161,15 @@ Status PoolKernel::prepare(PrepareContext& ctx) {
   }
   rescale_offsets_.clear();
   rescale_factors_.clear();
-  if (rescale && alg == dnnl::algorithm::pooling_avg_include_padding) plan_rescale(x, y, attrs);
+  recomputed_.clear();
+  dtype_ = ctx.input(0).dtype;
+  if (rescale && alg == dnnl::algorithm::pooling_avg_include_padding) {
+    if (dtype_ == DType::kF32) {
+      plan_rescale(x, y, attrs);
+    } else {
+      plan_recompute(ctx, attrs);
+    }
+  }
   return dnnl_util::guard(ctx, [&] { return build_pooling(ctx, alg, attrs, pad_end, &step_); });
 }
 
@@ -180,8 +224,74 @@ void PoolKernel::plan_rescale(const std::vector<int64_t>& x, const std::vector<i
   }
 }
 
+void PoolKernel::plan_recompute(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs) {
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& y = ctx.output(0).dims;
+  x_strides_ = op_util::strides(x, ctx.input(0).layout);
+  y_strides_ = op_util::strides(y, ctx.output(0).layout);
+  batch_ = y[0];
+  channels_ = y[1];
+  const size_t spatial = y.size() - 2;
+  // Per spatial dim and output index: the tap positions inside X and the taps inside the pads.
+  std::vector<std::vector<std::vector<int64_t>>> inside(spatial);
+  std::vector<std::vector<int64_t>> declared(spatial);
+  int64_t window = 1;
+  for (size_t d = 0; d < spatial; ++d) {
+    window *= attrs.kernel[d];
+    for (int64_t o = 0; o < y[2 + d]; ++o) {
+      std::vector<int64_t> taps;
+      int64_t count = 0;
+      for (int64_t k = 0; k < attrs.kernel[d]; ++k) {
+        const int64_t i = o * attrs.strides[d] - attrs.pad_begin[d] + k * attrs.dilations[d];
+        if (i >= 0 && i < x[2 + d]) taps.push_back(i);
+        count += i < x[2 + d] + attrs.pad_end[d];
+      }
+      inside[d].push_back(taps);
+      declared[d].push_back(count);
+    }
+  }
+  std::vector<int64_t> pos(spatial, 0);
+  for (;;) {
+    Recomputed r{0, 1, {0}};
+    for (size_t d = 0; d < spatial; ++d) {
+      r.y_offset += pos[d] * y_strides_[2 + d];
+      r.divisor *= declared[d][pos[d]];
+      std::vector<int64_t> offsets;
+      for (int64_t base : r.x_offsets)
+        for (int64_t i : inside[d][pos[d]]) offsets.push_back(base + i * x_strides_[2 + d]);
+      r.x_offsets = std::move(offsets);
+    }
+    if (r.divisor != window) recomputed_.push_back(std::move(r));
+    size_t d = spatial;
+    while (d > 0 && ++pos[d - 1] == y[2 + d - 1]) pos[--d] = 0;
+    if (d == 0) break;
+  }
+}
+
+template <typename Q>
+void PoolKernel::recompute(const Q* x, Q* y) const {
+  for (int64_t n = 0; n < batch_; ++n) {
+    for (int64_t c = 0; c < channels_; ++c) {
+      const Q* xc = x + n * x_strides_[0] + c * x_strides_[1];
+      Q* yc = y + n * y_strides_[0] + c * y_strides_[1];
+      for (const Recomputed& r : recomputed_) {
+        int32_t sum = 0;
+        for (int64_t offset : r.x_offsets) sum += xc[offset];
+        yc[r.y_offset] = reference::saturate_round<Q, double>(static_cast<double>(sum) / static_cast<double>(r.divisor));
+      }
+    }
+  }
+}
+
 void PoolKernel::run(RunContext& ctx) const {
   step_.run(ctx);
+  if (!recomputed_.empty()) {
+    if (dtype_ == DType::kU8) {
+      recompute(static_cast<const uint8_t*>(ctx.input(0)), static_cast<uint8_t*>(ctx.output(0)));
+    } else {
+      recompute(static_cast<const int8_t*>(ctx.input(0)), static_cast<int8_t*>(ctx.output(0)));
+    }
+  }
   if (rescale_offsets_.empty()) return;
   float* y = static_cast<float*>(ctx.output(0));
   for (int64_t n = 0; n < batch_; ++n) {

@@ -31,6 +31,8 @@ constexpr OpEntry kOps[] = {
     {fb::Op::Pool, "Pool", P::kNhwc, &make_pool_kernel},
     {fb::Op::GlobalPool, "GlobalPool", P::kNhwc, &make_global_pool_kernel},
     {fb::Op::Resize, "Resize", P::kNhwc, &make_resize_kernel},
+    {fb::Op::Quantize, "Quantize", P::kFollowFirst, &make_quantize_kernel},
+    {fb::Op::Dequantize, "Dequantize", P::kFollowFirst, &make_dequantize_kernel},
     // Append further ops above this line.
 };
 

@@ -7,14 +7,18 @@
 // Per output index o along a dim of input length `in`, output length `out` and scale s:
 //   HalfPixel             x = (o + 0.5) / s - 0.5
 //   Asymmetric            x = o / s
-//   AlignCorners          x = out == 1 ? 0 : o * (in - 1) / (out - 1)
+//   AlignCorners          x = out == 1 ? 0 : o * (in - 1) / (in * s - 1)
 //   PytorchHalfPixel      x = out > 1 ? (o + 0.5) / s - 0.5 : 0
 //   TfHalfPixelForNearest x = (o + 0.5) / s
 // computed in float, as ONNX Runtime does. Nearest rounds x (ties per NearestRounding) and clamps to
 // [0, in - 1]; Linear clamps x to [0, in - 1] and interpolates floor(x) and floor(x) + 1 (clamped).
+// INT8 (Nearest only; schema/saturn.fbs): X is U8 or S8 and Y has X's dtype and the same single
+// scale; nearest only moves bytes, so the same loops run on 1-byte elements.
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "ops/op_util.h"
 #include "ops/ops.h"
@@ -35,8 +39,12 @@ float source_coordinate(fb::CoordinateTransform t, int64_t o, int64_t in, int64_
   switch (t) {
     case fb::CoordinateTransform::HalfPixel: return (x + 0.5f) / scale - 0.5f;
     case fb::CoordinateTransform::Asymmetric: return x / scale;
-    case fb::CoordinateTransform::AlignCorners:
-      return out == 1 ? 0.f : x * static_cast<float>(in - 1) / static_cast<float>(out - 1);
+    case fb::CoordinateTransform::AlignCorners: {
+      // The resized length is in * scale as a real number (ONNX), which differs from `out` when the
+      // model gave scales that do not divide evenly (e.g. 4 * 0.6 = 2.4 -> out 2).
+      const float resized = static_cast<float>(in) * scale;
+      return out == 1 || resized == 1.f ? 0.f : x * static_cast<float>(in - 1) / (resized - 1.f);
+    }
     case fb::CoordinateTransform::PytorchHalfPixel: return out > 1 ? (x + 0.5f) / scale - 0.5f : 0.f;
     case fb::CoordinateTransform::TfHalfPixelForNearest: return (x + 0.5f) / scale;
   }
@@ -62,9 +70,14 @@ class ResizeKernel final : public Kernel {
   void run(RunContext& ctx) const override;
 
  private:
+  template <typename T>
+  void run_typed(const T* x, T* y) const;
+  Status check_int8(PrepareContext& ctx, const fb::Resize& options) const;
+
   std::vector<Taps> plan_dim(const fb::Resize& options, int64_t in, int64_t out, float scale,
                              int64_t stride) const;
 
+  DType dtype_ = DType::kF32;
   bool nhwc_ = false;
   bool nearest_ = false;
   int64_t n_ = 0, c_ = 0, oh_ = 0, ow_ = 0;
@@ -78,7 +91,7 @@ Status ResizeKernel::prepare(PrepareContext& ctx) {
   const fb::Resize* options = ctx.node().op_as_Resize();
   if (options == nullptr) return ctx.error("options are not Resize");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 1, 4, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
+  if (ctx.input(0).dtype != DType::kF32) SATURN_RETURN_IF_ERROR(check_int8(ctx, *options));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 4, 4));
   const TensorDesc& x = ctx.input(0);
   for (const auto& [name, count] :
@@ -109,8 +122,9 @@ Status ResizeKernel::prepare(PrepareContext& ctx) {
   }
   TensorDesc& out = ctx.output(0);
   out.dims = y;
-  out.dtype = DType::kF32;
+  out.dtype = x.dtype;
   out.layout = x.layout;
+  dtype_ = x.dtype;
 
   nhwc_ = x.layout == Layout::kNhwc;
   nearest_ = options->mode() == fb::ResizeMode::Nearest;
@@ -129,6 +143,27 @@ Status ResizeKernel::prepare(PrepareContext& ctx) {
   rows_ = plan_dim(*options, x.dims[2], y[2], options->scales()->Get(2), in_strides[2]);
   cols_ = plan_dim(*options, x.dims[3], y[3], options->scales()->Get(3), in_strides[3]);
   ctx.set_impl(options->mode() == fb::ResizeMode::Nearest ? "plain:resize_nearest" : "plain:resize_linear");
+  return Status::ok();
+}
+
+Status ResizeKernel::check_int8(PrepareContext& ctx, const fb::Resize& options) const {
+  const TensorDesc& x = ctx.input(0);
+  if (x.dtype != DType::kU8 && x.dtype != DType::kS8) {
+    return ctx.error(op_util::input_label(ctx, 0) + " has dtype " + dtype_name(x.dtype) + ", expected f32, u8 or s8");
+  }
+  if (options.mode() != fb::ResizeMode::Nearest) {
+    return ctx.error(op_util::input_label(ctx, 0) + " has dtype " + dtype_name(x.dtype) +
+                     ", expected f32 for mode " + fb::EnumNameResizeMode(options.mode()) + " (INT8 is nearest only)");
+  }
+  auto scale = [](const fb::QuantParams* q) {
+    return q == nullptr || q->scale() == nullptr || q->scale()->size() != 1 ? 0.f : q->scale()->Get(0);
+  };
+  const float x_scale = scale(x.quant), y_scale = scale(ctx.output(0).quant);
+  if (x_scale <= 0.f) return ctx.error(op_util::input_label(ctx, 0) + " has no single quant scale, expected one");
+  if (y_scale != x_scale) {
+    return ctx.error(op_util::output_label(ctx, 0) + " has quant scale " + std::to_string(y_scale) +
+                     ", expected the input's scale " + std::to_string(x_scale) + " (nearest Resize keeps it)");
+  }
   return Status::ok();
 }
 
@@ -153,29 +188,40 @@ std::vector<Taps> ResizeKernel::plan_dim(const fb::Resize& options, int64_t in, 
 }
 
 void ResizeKernel::run(RunContext& ctx) const {
-  const float* x = static_cast<const float*>(ctx.input(0));
-  float* y = static_cast<float*>(ctx.output(0));
-  // One output element from the channel plane at `src`.
+  if (dtype_ == DType::kF32) {
+    run_typed(static_cast<const float*>(ctx.input(0)), static_cast<float*>(ctx.output(0)));
+  } else {  // U8 or S8: nearest moves bytes
+    run_typed(static_cast<const uint8_t*>(ctx.input(0)), static_cast<uint8_t*>(ctx.output(0)));
+  }
+}
+
+template <typename T>
+void ResizeKernel::run_typed(const T* x, T* y) const {
+  // One output element from the channel plane at `src` (Linear: float only, checked in prepare).
   const bool nearest = nearest_;
-  auto sample = [nearest](const float* src, const Taps& r, const Taps& c) {
-    if (nearest) return src[r.lo + c.lo];
-    return r.w_lo * (c.w_lo * src[r.lo + c.lo] + c.w_hi * src[r.lo + c.hi]) +
-           r.w_hi * (c.w_lo * src[r.hi + c.lo] + c.w_hi * src[r.hi + c.hi]);
+  auto sample = [nearest](const T* src, const Taps& r, const Taps& c) -> T {
+    if constexpr (std::is_same_v<T, float>) {
+      if (!nearest) {
+        return r.w_lo * (c.w_lo * src[r.lo + c.lo] + c.w_hi * src[r.lo + c.hi]) +
+               r.w_hi * (c.w_lo * src[r.hi + c.lo] + c.w_hi * src[r.hi + c.hi]);
+      }
+    }
+    return src[r.lo + c.lo];
   };
   for (int64_t n = 0; n < n_; ++n) {
-    const float* xn = x + n * in_n_stride_;
-    float* yn = y + n * out_n_stride_;
+    const T* xn = x + n * in_n_stride_;
+    T* yn = y + n * out_n_stride_;
     if (nhwc_) {
       for (int64_t h = 0; h < oh_; ++h) {
         for (int64_t w = 0; w < ow_; ++w) {
-          float* dst = yn + h * out_h_stride_ + w * out_w_stride_;
+          T* dst = yn + h * out_h_stride_ + w * out_w_stride_;
           for (int64_t c = 0; c < c_; ++c) dst[c] = sample(xn + c * in_c_stride_, rows_[h], cols_[w]);
         }
       }
     } else {
       for (int64_t c = 0; c < c_; ++c) {
-        const float* src = xn + c * in_c_stride_;
-        float* dst = yn + c * out_c_stride_;
+        const T* src = xn + c * in_c_stride_;
+        T* dst = yn + c * out_c_stride_;
         for (int64_t h = 0; h < oh_; ++h) {
           for (int64_t w = 0; w < ow_; ++w) dst[h * out_h_stride_ + w] = sample(src, rows_[h], cols_[w]);
         }

@@ -11,9 +11,11 @@ PACKAGES=(
   libdnnl-dev                                                     # oneDNN 2.6.3 (kernels)
   libflatbuffers-dev flatbuffers-compiler                         # model format
   libonnx-dev libprotobuf-dev protobuf-compiler                   # converter (ONNX import)
+  libstb-dev                                                      # calibration images (stb_image)
   libgtest-dev libgmock-dev libbenchmark-dev                      # tests, benchmarks
   libonnx-testdata                                                # ONNX conformance tests
   python3-onnx python3-numpy python3-torch python3-torchvision   # export and input scripts
+  python3-pil dataset-fashion-mnist fonts-dejavu-core fonts-noto-cjk  # accuracy (scripts/accuracy)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

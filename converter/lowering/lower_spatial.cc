@@ -95,10 +95,19 @@ Result<LoweredNode> lower_conv(LowerContext& c) {
     expected.push_back((in[2 + i] + win->pads[i] + win->pads[spatial + i] - extent) / win->strides[i] + 1);
   }
   SATURN_RETURN_IF_ERROR(check_output(c, expected));
+  std::vector<std::string> inputs{c.node.input(0), c.node.input(1), c.node.input(2)};
+  if (!c.node.input(3).empty()) {  // residual R
+    Result<const ir::Tensor*> r = c.input(3);
+    if (!r) return r.status();
+    if ((*r)->is_constant() || (*r)->dims != expected)
+      return c.invalid("residual input '" + (*r)->name + "' must be a runtime tensor with the output's dims " +
+                       dims_to_string(expected) + ", found " + dims_to_string((*r)->dims));
+    inputs.push_back(c.node.input(3));
+  }
   auto act = c.fused_activation();
   auto k = to_int32(win->kernel), s = to_int32(win->strides), d = to_int32(win->dilations), p = to_int32(win->pads);
   auto opt = fb::CreateConvDirect(c.fbb, &k, &s, &d, &p, static_cast<int32_t>(group), act);
-  return make_lowered(fb::Op::Conv, opt.Union(), {c.node.input(0), c.node.input(1), c.node.input(2)});
+  return make_lowered(fb::Op::Conv, opt.Union(), std::move(inputs));
 }
 
 Result<LoweredNode> lower_conv_transpose(LowerContext& c) {

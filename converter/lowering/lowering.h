@@ -75,11 +75,17 @@ struct OpLowering {
 
 // The op table: every ONNX op (default domain) the converter lowers, with its opset range.
 const std::vector<OpLowering>& op_lowerings();
+
+// Nodes the converter itself creates (the INT8 pass, converter/quantize) carry this domain, which no
+// ONNX model uses; their op types are "Quantize" (F32 -> S8/U8 with the output's scale) and
+// "Dequantize" (S8/U8/S32 -> F32 with the input's scale), one input and one output, any opset.
+inline constexpr const char* kInternalDomain = "saturn.internal";
 // The entry for `node`, or an "unsupported" error naming the op, domain and opset.
 Result<const OpLowering*> find_lowering(const ir::Node& node);
 
 // Lowering functions, by file.
-// lower_spatial.cc
+// lower_spatial.cc. Conv takes an optional 4th input R (a residual with the output's dims, added
+// before the activation; created by the INT8 pass's residual fusion, never by ONNX).
 Result<LoweredNode> lower_conv(LowerContext& c);
 Result<LoweredNode> lower_conv_transpose(LowerContext& c);
 Result<LoweredNode> lower_pool(LowerContext& c);
@@ -104,6 +110,9 @@ Result<LoweredNode> lower_unsqueeze(LowerContext& c);
 Result<LoweredNode> lower_slice(LowerContext& c);
 Result<LoweredNode> lower_pad(LowerContext& c);
 Result<LoweredNode> lower_gather(LowerContext& c);
+// lower_quant.cc (domain kInternalDomain)
+Result<LoweredNode> lower_quantize(LowerContext& c);
+Result<LoweredNode> lower_dequantize(LowerContext& c);
 // lower_resize.cc
 Result<LoweredNode> lower_resize(LowerContext& c);
 Result<LoweredNode> lower_upsample(LowerContext& c);

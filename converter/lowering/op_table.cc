@@ -51,6 +51,14 @@ Result<const OpLowering*> find_lowering(const ir::Node& node) {
   const std::string where = "unsupported: node '" + node.name + "' (" +
                             (node.domain.empty() ? "" : node.domain + ".") + node.op_type + ", opset " +
                             std::to_string(node.opset) + "): ";
+  if (node.domain == kInternalDomain) {
+    static const std::vector<OpLowering> kInternal = {
+        {"Quantize", 0, 1 << 30, lower_quantize},
+        {"Dequantize", 0, 1 << 30, lower_dequantize},
+    };
+    for (const auto& e : kInternal)
+      if (node.op_type == e.op_type) return &e;
+  }
   if (!node.domain.empty()) return Status::error(where + "ops of domain '" + node.domain + "' are not supported");
   for (const auto& e : op_lowerings())
     if (node.op_type == e.op_type) {

@@ -25,11 +25,12 @@ struct QuantRange<int32_t> {
   static constexpr float kMin = -2147483520.f, kMax = 2147483520.f;  // largest floats inside int32
 };
 
-// Saturating round-half-to-even of an already scaled value.
-template <typename Q>
-Q saturate_round(float scaled) {
+// Saturating round-half-to-even of an already scaled value (float, or double for references that
+// compute the real value in double).
+template <typename Q, typename F = float>
+Q saturate_round(F scaled) {
   if (std::isnan(scaled)) return 0;
-  const float clamped = std::clamp(scaled, QuantRange<Q>::kMin, QuantRange<Q>::kMax);
+  const F clamped = std::clamp(scaled, static_cast<F>(QuantRange<Q>::kMin), static_cast<F>(QuantRange<Q>::kMax));
   return static_cast<Q>(std::nearbyint(clamped));
 }
 

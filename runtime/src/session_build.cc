@@ -156,6 +156,7 @@ Status Session::Impl::add_node(int index) {
   for (size_t i = 0; i < outs.size(); ++i) {
     out_descs[i].name = values_[outs[i]].desc.name;
     out_descs[i].quant = values_[outs[i]].desc.quant;
+    out_descs[i].dtype = values_[outs[i]].desc.dtype;  // the target of INT8 kernels (kernel.h)
   }
   SATURN_RETURN_IF_ERROR(prepare(step, label, out_descs));
 

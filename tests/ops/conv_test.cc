@@ -223,7 +223,8 @@ TEST(ConvErrors, PadsListMustCoverEverySpatialDim) {
   EXPECT_EQ(st.message(), "node 'conv' (Conv): attribute 'kernel' has 1 values, expected 2");
 }
 
-TEST(ConvErrors, Int8InputIsRejected) {
+// An S8 X selects the INT8 form (tests/ops/conv_int8_test.cc), which needs X's scale.
+TEST(ConvErrors, Int8InputWithoutScaleIsRejected) {
   const ConvCase c = small_case();
   KernelHarness h(conv_op(c), "conv");
   h.add_input(desc({1, 4, 5, 5}, DType::kS8, Layout::kNhwc, "x"), std::vector<uint8_t>(100));
@@ -232,7 +233,7 @@ TEST(ConvErrors, Int8InputIsRejected) {
   auto kernel = make_conv_kernel();
   const Status st = h.prepare(*kernel);
   ASSERT_FALSE(st.is_ok());
-  EXPECT_EQ(st.message(), "node 'conv' (Conv): input 0 'x' has dtype s8, expected f32");
+  EXPECT_EQ(st.message(), "node 'conv' (Conv): input 0 'x' has 0 quant scales, expected 1 (per tensor)");
 }
 
 }  // namespace

@@ -87,11 +87,13 @@ class KernelHarness final : public PrepareContext {
     inputs_.push_back({std::move(d), std::move(bytes), constant, true});
   }
   void add_absent_input() { inputs_.push_back({TensorDesc{}, {}, false, false}); }
-  // Appends output i; `quant` stands for the model's quantization parameters of the tensor.
-  void add_output(std::string name = "", const fb::QuantParams* quant = nullptr) {
+  // Appends output i; `quant` and `dtype` stand for the model's quantization parameters and dtype
+  // of the tensor (preset as the Session does, see PrepareContext::output()).
+  void add_output(std::string name = "", const fb::QuantParams* quant = nullptr, DType dtype = DType::kF32) {
     TensorDesc d;
     d.name = name.empty() ? "out" + std::to_string(outputs_.size()) : std::move(name);
     d.quant = quant;
+    d.dtype = dtype;
     outputs_.push_back(std::move(d));
   }
 

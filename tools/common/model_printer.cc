@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "saturn/schema/saturn_generated.h"
 
@@ -95,6 +97,23 @@ void print_model(const Model& model, std::ostream& out) {
   }
 
   size_t node_count = g.nodes() == nullptr ? 0 : g.nodes()->size();
+  // INT8 models: every node is tagged with its region (by the type of its first input), and the
+  // FP32 nodes are listed at the end.
+  bool quantized = false;
+  for (size_t i = 0; i < tensor_count; ++i) {
+    const fb::DType d = g.tensors()->Get(i)->dtype();
+    quantized = quantized || d == fb::DType::S8 || d == fb::DType::U8;
+  }
+  std::vector<std::string> fp32_nodes;
+  auto region = [&](const fb::Node& n) -> std::string {
+    if (n.op_type() == fb::Op::Quantize) return "border (F32 -> INT8)";
+    if (n.op_type() == fb::Op::Dequantize) return "border (INT8 -> F32)";
+    if (n.inputs() == nullptr || n.inputs()->size() == 0 || n.inputs()->Get(0) < 0) return "FP32";
+    const fb::DType d = g.tensors()->Get(n.inputs()->Get(0))->dtype();
+    if (d == fb::DType::S8 || d == fb::DType::U8) return "INT8";
+    fp32_nodes.push_back(str(n.name()));
+    return "FP32";
+  };
   out << "nodes (" << node_count << "):\n";
   for (size_t i = 0; i < node_count; ++i) {
     const fb::Node* n = g.nodes()->Get(i);
@@ -102,6 +121,12 @@ void print_model(const Model& model, std::ostream& out) {
         << ") -> (" << names(g, n->outputs()) << ")";
     std::string opts = node_options_string(*n);
     if (!opts.empty()) out << "  " << opts;
+    if (quantized) out << "  [" << region(*n) << "]";
+    out << "\n";
+  }
+  if (quantized) {
+    out << "fp32 region nodes (" << fp32_nodes.size() << "):";
+    for (const auto& name : fp32_nodes) out << " " << name;
     out << "\n";
   }
   out << "total weight bytes: " << total_weights << "\n";

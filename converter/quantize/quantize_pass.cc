@@ -1,0 +1,322 @@
+#include "converter/quantize/quantize_pass.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "converter/lowering/lowering.h"
+#include "converter/quantize/regions.h"
+#include "converter/quantize/weights.h"
+
+namespace saturn::converter {
+
+namespace {
+
+using quantize::Regions;
+
+// Union-find over tensor names.
+class Groups {
+ public:
+  std::string root(const std::string& t) {
+    auto it = parent_.find(t);
+    if (it == parent_.end()) {
+      parent_[t] = t;
+      return t;
+    }
+    if (it->second == t) return t;
+    const std::string r = root(it->second);
+    parent_[t] = r;
+    return r;
+  }
+  void unite(const std::string& a, const std::string& b) {
+    const std::string ra = root(a), rb = root(b);
+    if (ra != rb) parent_[ra] = rb;
+  }
+  std::vector<std::string> members() const {
+    std::vector<std::string> m;
+    for (const auto& [k, v] : parent_) m.push_back(k);
+    return m;
+  }
+
+ private:
+  std::map<std::string, std::string> parent_;
+};
+
+fb::CalibrationMethod fb_method(calibrate::Method m) {
+  switch (m) {
+    case calibrate::Method::kMax: return fb::CalibrationMethod::Max;
+    case calibrate::Method::kPercentile: return fb::CalibrationMethod::Percentile;
+    case calibrate::Method::kEntropy: return fb::CalibrationMethod::Entropy;
+    case calibrate::Method::kMse: return fb::CalibrationMethod::Mse;
+  }
+  return fb::CalibrationMethod::None;
+}
+
+template <typename T>
+std::vector<uint8_t> to_bytes(const std::vector<T>& v) {
+  std::vector<uint8_t> b(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+class Pass {
+ public:
+  Pass(ir::Graph& g, const calibrate::RangeMap& ranges, const QuantizeOptions& o) : g_(g), ranges_(ranges), o_(o) {}
+
+  Result<QuantizeResult> run() {
+    for (const auto& name : o_.fp32_nodes) {
+      bool found = false;
+      for (const auto& n : g_.nodes) found = found || n.name == name;
+      if (!found) return Status::error("--fp32-nodes: no node named '" + name + "' in the optimised graph");
+    }
+    Regions r = quantize::decide_regions(g_, o_.fp32_nodes);
+    std::vector<std::pair<std::string, std::string>> links;
+    result_.summary.fused_residuals = quantize::fuse_residuals(g_, r, &links);
+    regions_ = std::move(r);
+    SATURN_RETURN_IF_ERROR(assign_groups(links));
+    SATURN_RETURN_IF_ERROR(quantize_weights());
+    rewrite();
+    if (!g_.sort_topologically()) return Status::error("internal: the INT8 graph has a cycle");
+    g_.drop_unused_tensors();
+    return std::move(result_);
+  }
+
+ private:
+  // Tensors with an INT8 version: INT8-produced ones and the runtime inputs of INT8 nodes.
+  Status assign_groups(const std::vector<std::pair<std::string, std::string>>& links) {
+    Groups scale, type;
+    std::set<std::string> force_signed;
+    auto add = [&](const std::string& t) {
+      scale.root(t);
+      type.root(t);
+    };
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (!regions_.int8[i]) continue;
+      const ir::Node& n = g_.nodes[i];
+      const auto ins = quantize::data_inputs(n, g_);
+      for (const auto& in : ins) add(in);
+      for (const auto& o : n.outputs)
+        if (regions_.int8_out.count(o)) add(o);
+      const quantize::Role role = quantize::int8_role(n, g_);
+      if (role == quantize::Role::kFollower && quantize::keeps_scale(n))
+        for (const auto& in : ins) {
+          scale.unite(in, n.outputs[0]);
+          type.unite(in, n.outputs[0]);
+        }
+      if (n.op_type == "MatMul" && !g_.constant(n.input(1))) force_signed.insert(n.input(1));
+    }
+    for (const auto& [a, b] : links) type.unite(a, b);
+    for (const auto& [a, b] : links) scale.root(a), scale.root(b);
+    // Signedness per type group.
+    std::map<std::string, const ir::Node*> producer;
+    for (const auto& n : g_.nodes)
+      for (const auto& o : n.outputs) producer[o] = &n;
+    std::set<std::string> signed_roots;
+    for (const auto& t : type.members()) {
+      auto it = ranges_.find(t);
+      if (it == ranges_.end())
+        return Status::error("no calibrated range for tensor '" + t + "' (calibration data or cache incomplete)");
+      bool nonneg = it->second.min >= 0.f;
+      auto p = producer.find(t);
+      if (p != producer.end()) {
+        const ir::Activation& a = p->second->fused;
+        nonneg = nonneg || a.kind == ir::ActivationKind::kRelu || (a.kind == ir::ActivationKind::kClip && a.alpha >= 0.f);
+      }
+      if (!nonneg || force_signed.count(t)) signed_roots.insert(type.root(t));
+    }
+    // Threshold per scale group.
+    std::map<std::string, float> group_t;
+    for (const auto& t : scale.members()) {
+      const bool is_signed = signed_roots.count(type.root(t)) > 0;
+      const calibrate::TensorRange& rg = ranges_.at(t);
+      float& gt = group_t[scale.root(t)];
+      gt = std::max(gt, is_signed ? rg.t_s8 : rg.t_u8);
+    }
+    for (const auto& t : scale.members()) {
+      const bool is_signed = signed_roots.count(type.root(t)) > 0;
+      const float levels = is_signed ? 127.f : 255.f;
+      const float threshold = group_t[scale.root(t)];
+      TensorQuant q;
+      q.scale = {threshold > 0.f ? threshold / levels : 1.f / levels};
+      q.threshold = threshold;
+      q.method = fb_method(o_.method);
+      act_[t] = {q, is_signed ? ir::ElemType::kInt8 : ir::ElemType::kUint8};
+    }
+    return Status::ok();
+  }
+
+  float alpha_of(const std::string& t) const { return act_.at(t).first.scale[0]; }
+
+  // Adds an s8 weight tensor derived from constant `name` and returns its name and scales.
+  std::pair<std::string, quantize::QuantizedWeights> add_weights(const std::string& name, const std::vector<float>& v,
+                                                                 const std::vector<int64_t>& dims, int axis) {
+    quantize::QuantizedWeights q = quantize::quantize_weights(v, dims, o_.per_tensor_weights ? -1 : axis);
+    ir::Tensor t;
+    t.name = g_.unique_name(name + "_s8");
+    t.dtype = ir::ElemType::kInt8;
+    t.has_shape = true;
+    t.dims = dims;
+    t.data = to_bytes(q.values);
+    result_.quant[t.name] = {q.scale, q.axis, 0.f, fb::CalibrationMethod::None};
+    const std::string n = t.name;
+    g_.tensors[n] = std::move(t);
+    return {n, std::move(q)};
+  }
+
+  std::string add_bias(const std::string& base, const std::vector<float>& b, float alpha_in,
+                       const quantize::QuantizedWeights& w) {
+    ir::Tensor t;
+    t.name = g_.unique_name(base + "_s32");
+    t.dtype = ir::ElemType::kInt32;
+    t.has_shape = true;
+    t.dims = {static_cast<int64_t>(b.size())};
+    t.data = to_bytes(quantize::quantize_bias(b, alpha_in, w.scale));
+    TensorQuant q;
+    for (float s : w.scale) q.scale.push_back(alpha_in * s);
+    q.axis = w.scale.size() == 1 ? -1 : 0;
+    result_.quant[t.name] = q;
+    const std::string n = t.name;
+    g_.tensors[n] = std::move(t);
+    return n;
+  }
+
+  Status quantize_weights() {
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (!regions_.int8[i]) continue;
+      ir::Node& n = g_.nodes[i];
+      if (n.op_type == "Conv" || n.op_type == "ConvTranspose") {
+        // Output channels: Conv W [M, C/g, ...] axis 0; ConvTranspose W [C, M/g, ...] axis 1, which
+        // holds every output channel only when group is 1 (grouped: per-tensor scales).
+        const ir::Tensor w = *g_.constant(n.input(1));
+        const int axis = n.op_type == "Conv" ? 0 : (n.attr_int("group", 1) == 1 ? 1 : -1);
+        auto [wn, wq] = add_weights(w.name, ir::as_floats(w), w.dims, axis);
+        n.inputs[1] = wn;
+        if (!n.input(2).empty())
+          n.inputs[2] = add_bias(n.input(2), ir::as_floats(*g_.constant(n.input(2))), alpha_of(n.input(0)), wq);
+      } else if (n.op_type == "Gemm") {
+        const ir::Tensor b = *g_.constant(n.input(1));
+        const bool tb = n.attr_int("transB", 0) != 0;
+        const int axis = tb ? 0 : 1;
+        const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
+        std::vector<float> bv = ir::as_floats(b);
+        for (float& x : bv) x *= alpha;
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis);
+        n.inputs[1] = bn;
+        if (!n.input(2).empty()) {
+          std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
+          if (c.size() == 1) c.assign(static_cast<size_t>(b.dims[axis]), c[0]);
+          for (float& x : c) x *= beta;
+          n.inputs[2] = add_bias(n.input(2), c, alpha_of(n.input(0)), bq);
+        }
+        n.attrs["alpha"] = ir::float_attribute(1.f);
+        n.attrs["beta"] = ir::float_attribute(1.f);
+      } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {
+        const ir::Tensor b = *g_.constant(n.input(1));
+        const int axis = b.dims.size() >= 2 ? static_cast<int>(b.dims.size()) - 1 : -1;
+        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis).first;
+      }
+    }
+    return Status::ok();
+  }
+
+  ir::Tensor& declare(const std::string& name, const std::string& like, ir::ElemType dtype) {
+    ir::Tensor t = *g_.find(like);
+    t.name = name;
+    t.dtype = dtype;
+    t.data.reset();
+    return g_.tensors[name] = std::move(t);
+  }
+
+  ir::Node internal_node(const std::string& op, const std::string& name, const std::string& in, const std::string& out) {
+    ir::Node n = ir::make_node(op, name, 1, {in}, {out});
+    n.domain = kInternalDomain;
+    return n;
+  }
+
+  void rewrite() {
+    std::map<std::string, std::string> int8_name, f32_name;
+    std::vector<ir::Node> out;
+    // Renames INT8 outputs that are graph outputs; sets output dtypes.
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      for (auto& o : g_.nodes[i].outputs) {
+        if (!regions_.int8_out.count(o)) continue;
+        const auto& [q, dtype] = act_.at(o);
+        std::string name = o;
+        if (g_.is_graph_output(o)) {
+          name = g_.unique_name(o + "_int8");
+          declare(name, o, dtype);
+        } else {
+          g_.find(o)->dtype = dtype;
+        }
+        int8_name[o] = name;
+        result_.quant[name] = q;
+        o = name;
+      }
+    }
+    auto get_int8 = [&](const std::string& t, std::vector<ir::Node>& nodes) {
+      auto it = int8_name.find(t);
+      if (it != int8_name.end()) return it->second;
+      const auto& [q, dtype] = act_.at(t);
+      const std::string name = g_.unique_name(t + "_quantized");
+      declare(name, t, dtype);
+      result_.quant[name] = q;
+      nodes.push_back(internal_node("Quantize", name, t, name));
+      ++result_.summary.quantize_nodes;
+      return int8_name[t] = name;
+    };
+    auto get_f32 = [&](const std::string& original, std::vector<ir::Node>& nodes) {
+      auto it = f32_name.find(original);
+      if (it != f32_name.end()) return it->second;
+      const std::string q = int8_name.at(original);
+      const std::string name = q != original ? original : g_.unique_name(original + "_dequantized");
+      if (name != original) declare(name, original, ir::ElemType::kFloat);
+      else g_.find(original)->dtype = ir::ElemType::kFloat;
+      nodes.push_back(internal_node("Dequantize", name, q, name));
+      ++result_.summary.dequantize_nodes;
+      return f32_name[original] = name;
+    };
+    // Original tensor name of each INT8 output name.
+    std::map<std::string, std::string> original_of;
+    for (const auto& [orig, q] : int8_name) original_of[q] = orig;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      ir::Node n = g_.nodes[i];
+      const bool int8 = regions_.int8[i];
+      const auto data = quantize::data_inputs(n, g_);
+      for (auto& in : n.inputs) {
+        if (in.empty() || g_.constant(in)) continue;
+        if (int8) {
+          if (std::find(data.begin(), data.end(), in) != data.end()) in = get_int8(in, out);
+        } else if (regions_.int8_out.count(in)) {
+          in = get_f32(in, out);
+        }
+      }
+      if (int8) {
+        ++result_.summary.int8_nodes;
+      } else {
+        ++result_.summary.fp32_nodes;
+        result_.summary.fp32_node_names.push_back(n.name);
+      }
+      out.push_back(std::move(n));
+    }
+    for (const auto& o : g_.outputs)
+      if (regions_.int8_out.count(o)) get_f32(o, out);
+    g_.nodes = std::move(out);
+  }
+
+  ir::Graph& g_;
+  const calibrate::RangeMap& ranges_;
+  const QuantizeOptions& o_;
+  Regions regions_;
+  std::map<std::string, std::pair<TensorQuant, ir::ElemType>> act_;
+  QuantizeResult result_;
+};
+
+}  // namespace
+
+Result<QuantizeResult> quantize_graph(ir::Graph& graph, const calibrate::RangeMap& ranges,
+                                      const QuantizeOptions& options) {
+  return Pass(graph, ranges, options).run();
+}
+
+}  // namespace saturn::converter

@@ -1,0 +1,170 @@
+#include "ops/conv_int8.h"
+
+#include <cstring>
+#include <string>
+
+#include "ops/dnnl/dnnl_util.h"
+#include "ops/op_util.h"
+
+namespace saturn::conv_int8 {
+namespace {
+
+using dt = dnnl::memory::data_type;
+
+bool is_int8(DType t) { return t == DType::kU8 || t == DType::kS8; }
+
+size_t scale_count(const fb::QuantParams* q) { return q == nullptr || q->scale() == nullptr ? 0 : q->scale()->size(); }
+
+// The single (per-tensor) scale of a quantized activation tensor described by `label`.
+Status single_scale(const PrepareContext& ctx, const std::string& label, const fb::QuantParams* q, float* out) {
+  const size_t n = scale_count(q);
+  if (n != 1) {
+    return ctx.error(label + " has " + std::to_string(n) + " quant scales, expected 1 (per tensor)");
+  }
+  *out = q->scale()->Get(0);
+  return Status::ok();
+}
+
+Status check_fp32_operands(PrepareContext& ctx, bool with_bias, int residual_input, bool residual) {
+  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
+  if (with_bias) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kF32));
+  if (residual) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, residual_input, DType::kF32));
+  return Status::ok();
+}
+
+}  // namespace
+
+Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int residual_input,
+                 const std::vector<int64_t>& y_dims, Plan* plan) {
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  plan->residual = residual_input >= 0 && ctx.num_inputs() > residual_input && ctx.has_input(residual_input);
+  if (plan->residual && ctx.input(residual_input).dims != y_dims) {
+    return ctx.error(op_util::input_label(ctx, residual_input) + " (residual) has dims " +
+                     op_util::dims_string(ctx.input(residual_input).dims) + ", expected the output's dims " +
+                     op_util::dims_string(y_dims));
+  }
+  const DType x = ctx.input(0).dtype;
+  if (x == DType::kF32) {
+    SATURN_RETURN_IF_ERROR(check_fp32_operands(ctx, with_bias, residual_input, plan->residual));
+    plan->y_dtype = DType::kF32;
+    ctx.output(0).dtype = DType::kF32;
+    return Status::ok();
+  }
+  if (!is_int8(x)) {
+    return ctx.error(op_util::input_label(ctx, 0) + " has dtype " + dtype_name(x) + ", expected f32, u8 or s8");
+  }
+  plan->int8 = true;
+  plan->x_dtype = x;
+  plan->weights_type = dt::s8;
+  plan->bias_type = dt::s32;
+  float alpha_x = 0.f;
+  SATURN_RETURN_IF_ERROR(single_scale(ctx, op_util::input_label(ctx, 0), ctx.input(0).quant, &alpha_x));
+
+  SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kS8));
+  const fb::QuantParams* wq = ctx.input(1).quant;
+  const size_t wn = scale_count(wq);
+  const bool per_channel = wn == static_cast<size_t>(out_channels) && wq->axis() == w_axis;
+  if (wn != 1 && !per_channel) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has " + std::to_string(wn) + " quant scales on axis " +
+                     std::to_string(wq == nullptr ? -1 : wq->axis()) + ", expected 1 (per tensor) or " +
+                     std::to_string(out_channels) + " (per output channel, on axis " + std::to_string(w_axis) + ")");
+  }
+  // Always per channel (mask 1 << 1), a per-tensor alpha_w repeated M times: oneDNN 2.6's
+  // jit_uni_deconv with an s32 bias gives wrong results with a single (mask 0) scale.
+  plan->scale_mask = 1 << 1;
+  plan->output_scales.clear();
+  for (int64_t m = 0; m < out_channels; ++m) {
+    plan->output_scales.push_back(alpha_x * wq->scale()->Get(per_channel ? static_cast<uint32_t>(m) : 0));
+  }
+  if (with_bias) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kS32));
+  const auto* w = static_cast<const int8_t*>(ctx.constant(1));
+  plan->small_weights = w != nullptr;
+  for (int64_t i = 0; w != nullptr && i < ctx.input(1).elements(); ++i) {
+    if (w[i] > 64 || w[i] < -64) {
+      plan->small_weights = false;
+      break;
+    }
+  }
+
+  TensorDesc& y = ctx.output(0);
+  if (is_int8(y.dtype)) {
+    SATURN_RETURN_IF_ERROR(single_scale(ctx, op_util::output_label(ctx, 0), y.quant, &plan->y_scale));
+  } else if (y.dtype != DType::kF32) {
+    return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(y.dtype) +
+                     " in the model, expected u8, s8 or f32");
+  }
+  plan->y_dtype = y.dtype;
+  if (plan->residual) {
+    const TensorDesc& r = ctx.input(residual_input);
+    if (r.dtype != y.dtype) {
+      return ctx.error(op_util::input_label(ctx, residual_input) + " (residual) has dtype " + dtype_name(r.dtype) +
+                       ", expected the output's dtype " + dtype_name(y.dtype));
+    }
+    plan->sum_scale = 1.f;
+    if (is_int8(r.dtype)) {
+      SATURN_RETURN_IF_ERROR(single_scale(ctx, op_util::input_label(ctx, residual_input), r.quant, &plan->sum_scale));
+    }
+  }
+  return Status::ok();
+}
+
+dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation) {
+  dnnl::primitive_attr attr = scratchpad_attr();
+  if (plan.int8) attr.set_output_scales(plan.scale_mask, plan.output_scales);
+  dnnl::post_ops ops;
+  if (plan.residual) ops.append_sum(plan.sum_scale);
+  dnnl_util::append_activation(ops, activation);
+  if (plan.int8 && is_int8(plan.y_dtype)) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / plan.y_scale, 0.f);
+    if (plan.y_dtype == DType::kS8) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, -127.f, 127.f);
+  }
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+bool cpu_has_vnni() {
+  using isa = dnnl::cpu_isa;
+  const isa found = dnnl::get_effective_cpu_isa();
+  return found == isa::avx2_vnni || found == isa::avx512_core_vnni || found == isa::avx512_core_bf16 ||
+         found == isa::avx512_core_amx;
+}
+
+bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose) {
+  if (!plan.int8) return true;
+  const bool vnni = cpu_has_vnni();
+  const bool small_u8 = plan.small_weights && plan.x_dtype == DType::kU8;
+  do {
+    const std::string name = dnnl_util::impl_name(pd);
+    if (transpose && name.rfind("jit_uni_deconv", 0) == 0) continue;  // see the header comment
+    if (vnni || small_u8 || name.rfind("ref", 0) == 0 || name.find("dw") != std::string::npos) return true;
+  } while (pd.next_impl());
+  return false;
+}
+
+void ResidualCopy::prepare(PrepareContext& ctx, int input, ScratchPlan& scratch) {
+  input_ = input;
+  const TensorDesc& r = ctx.input(input);
+  const TensorDesc& y = ctx.output(0);
+  bytes_ = y.bytes();
+  reorder_ = r.layout != y.layout;
+  if (!reorder_) return;
+  const dnnl::memory::desc r_md = dnnl_util::memory_desc(r);
+  const dnnl::memory::desc y_md = dnnl_util::memory_desc(y);
+  const dnnl::reorder::primitive_desc pd(ctx.engine(), r_md, ctx.engine(), y_md, scratchpad_attr());
+  step_.set_primitive(dnnl::reorder(pd));
+  step_.bind_input(DNNL_ARG_FROM, r_md, ctx.engine(), input);
+  step_.bind_output(DNNL_ARG_TO, y_md, ctx.engine(), 0);
+  step_.bind_scratchpad(pd, ctx.engine(), scratch);
+}
+
+void ResidualCopy::run(RunContext& ctx) const {
+  if (reorder_) {
+    step_.run(ctx);
+    return;
+  }
+  const void* r = ctx.input(input_);
+  void* y = ctx.output(0);
+  if (r != y) std::memcpy(y, r, bytes_);
+}
+
+}  // namespace saturn::conv_int8

@@ -1,0 +1,91 @@
+// The operand plan shared by Conv and ConvTranspose (FP32 and INT8 forms, schema/saturn.fbs and
+// DESIGN section 2): which dtypes the operands must have, the oneDNN data types of the constant
+// weights and bias, and the primitive attributes that implement the fused epilogue.
+//
+// FP32 (X is F32): W and B are F32, the residual R (Conv only) is F32 with Y's dims, Y is F32.
+//   post-ops: sum(1) when R is present, then the activation.
+// INT8 (X is U8 or S8, with one scale alpha_x):
+//   W is S8 with per-tensor scales (1 value) or per-output-channel scales (M values on `w_axis`);
+//   B is S32 (M values); Y takes the dtype preset from the model (PrepareContext::output): U8 or S8
+//   with one scale alpha_y, or F32. R, when present, has Y's dtype and dims and, unless F32, one
+//   scale alpha_r.
+//   oneDNN computes: output_scales alpha_x * alpha_w[m] (mask 1 << 1, also per tensor) turn
+//   acc = sum(x_q * w_q) + bias_q into the real value; sum(alpha_r) adds the residual, which run()
+//   has first copied into Y (oneDNN's sum reads the destination); then the activation; then, for a
+//   U8/S8 Y, linear(1 / alpha_y) and, for S8, clip(-127, 127) (the symmetric range). oneDNN's
+//   conversion to U8/S8 rounds half to even and saturates.
+//
+// Exactness without VNNI. On CPUs without VNNI (AVX2, AVX-512 before VNNI) oneDNN's fast INT8
+// convolutions multiply u8 x s8 pairs with vpmaddubsw, whose int16 pair sums saturate (a U8 X near
+// 255 against weights beyond +-64), and for an S8 X they halve the weights (oneDNN's
+// scale_adjust = 0.5); both break the int32 accumulation of DESIGN section 2 by far more than 1 LSB.
+// select_exact_impl() therefore keeps oneDNN's first implementation only when it is exact for the
+// operands: the CPU has VNNI, or it is a depthwise kernel (32-bit multiplies), or X is U8 and every
+// |w_q| <= 64 (no pair sum can reach 2^15); otherwise it walks to oneDNN's reference INT8
+// implementation (exact, scalar, slow), and the profile shows its name.
+#pragma once
+
+#include <cstdint>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+
+#include "ops/dnnl_step.h"
+#include "ops/kernel.h"
+
+namespace saturn::conv_int8 {
+
+struct Plan {
+  bool int8 = false;
+  DType x_dtype = DType::kF32;
+  dnnl::memory::data_type weights_type = dnnl::memory::data_type::f32;
+  dnnl::memory::data_type bias_type = dnnl::memory::data_type::f32;
+  DType y_dtype = DType::kF32;
+  bool residual = false;  // input `residual_input` is present
+  // Scale and post-op inputs to attributes(); see the header comment.
+  int scale_mask = 0;
+  std::vector<float> output_scales;  // empty for FP32
+  float sum_scale = 1.f;
+  float y_scale = 1.f;  // alpha_y (U8/S8 Y only)
+  bool small_weights = false;  // every |w_q| <= 64
+};
+
+// Validates the operands' dtypes and scales as above for an op with `out_channels` M, whose W
+// carries per-channel scales on `w_axis` (0 for Conv, 1 for ConvTranspose), its bias at input 2 and
+// its residual at input `residual_input` (-1: the op has none). `y_dims` are the output's dims.
+// Fills `plan` and sets ctx.output(0).dtype. Does not touch oneDNN.
+Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int residual_input,
+                 const std::vector<int64_t>& y_dims, Plan* plan);
+
+// The primitive attributes (user scratchpad, output scales, post-ops) of `plan` with the fused
+// `activation` (may be null). Throws dnnl::error: call inside dnnl_util::guard().
+dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation);
+
+// True when the CPU oneDNN runs on has VNNI (avx2_vnni, avx512_core_vnni and later).
+bool cpu_has_vnni();
+
+// For an INT8 plan, moves `pd` to the first of oneDNN's implementations that is exact for these
+// operands (see the header comment); returns false when none is. For a deconvolution (`transpose`)
+// jit_uni_deconv is always skipped: in oneDNN 2.6 (AVX2) it gave wrong INT8 results for
+// X [2, 7, 7, 7], kernel 5x4, strides 3, pads (0, 1, 2, 0), output_padding (1, 1) (one output
+// column off), and the next implementations are right. FP32 plans are left alone.
+// Throws dnnl::error: call inside dnnl_util::guard().
+bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose);
+
+// Copies the residual (node input `input`) into node output 0 before the primitive runs, converting
+// the layout when they differ (e.g. a Plain residual into an Nhwc Y); nothing when both pointers are
+// the same in the same layout.
+class ResidualCopy {
+ public:
+  // Call after ctx.output(0) is set; a reorder's scratchpad is reserved in `scratch`.
+  // Throws dnnl::error: call inside dnnl_util::guard().
+  void prepare(PrepareContext& ctx, int input, ScratchPlan& scratch);
+  void run(RunContext& ctx) const;
+
+ private:
+  int input_ = -1;
+  size_t bytes_ = 0;
+  bool reorder_ = false;
+  DnnlStep step_;
+};
+
+}  // namespace saturn::conv_int8

@@ -1,0 +1,139 @@
+#include "ops/matmul_int8.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ops/dnnl/dnnl_util.h"
+#include "ops/dnnl/primitive_util.h"
+#include "ops/int8_epilogue.h"
+#include "ops/op_util.h"
+
+namespace saturn::matmul_int8 {
+namespace {
+
+using dnnl::memory;
+using dt = memory::data_type;
+
+// alpha_b per column (N values) or per tensor (1 value), checked against B's quant params.
+Status b_scales(const PrepareContext& ctx, int64_t n, int n_axis, std::vector<float>* scales) {
+  const TensorDesc& b = ctx.input(1);
+  const fb::QuantParams* q = b.quant;
+  const size_t count = q == nullptr || q->scale() == nullptr ? 0 : q->scale()->size();
+  const bool constant = ctx.constant(1) != nullptr;
+  const bool per_column = constant && count == static_cast<size_t>(n) && n > 1 && q->axis() == n_axis;
+  if (count != 1 && !per_column) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has " + std::to_string(count) + " quant scales on axis " +
+                     std::to_string(q == nullptr ? -1 : q->axis()) + ", expected 1 (per tensor)" +
+                     (constant ? " or " + std::to_string(n) + " (per column, on axis " + std::to_string(n_axis) + ")"
+                               : " (a runtime B)"));
+  }
+  scales->clear();
+  for (size_t i = 0; i < count; ++i) {
+    const float s = q->scale()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (!(s > 0.f) || !std::isfinite(s)) {
+      return ctx.error(op_util::input_label(ctx, 1) + " has quant scale " + std::to_string(s) + " at " +
+                       std::to_string(i) + ", expected a finite value > 0");
+    }
+    scales->push_back(s);
+  }
+  return Status::ok();
+}
+
+// Whether oneDNN's int8 kernels on this CPU multiply with VNNI (exact int32 sums). Without it they
+// use vpmaddubsw, whose 16-bit sum of two u8 x s8 products saturates (DESIGN section 7).
+bool has_vnni() {
+  using isa = dnnl::cpu_isa;
+  const isa found = dnnl::get_effective_cpu_isa();
+  return found == isa::avx2_vnni || found == isa::avx512_core_vnni || found == isa::avx512_core_bf16 ||
+         found == isa::avx512_core_amx;
+}
+
+// Whether a pair of products a * b with a in [0, 255] (u8, or s8 shifted by 128 as oneDNN does)
+// always fits 16 bits: |b| <= 64 everywhere (2 * 255 * 64 = 32640).
+bool fits_without_vnni(const int8_t* b, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    if (b[i] > 64 || b[i] < -64) return false;
+  return true;
+}
+
+}  // namespace
+
+Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation* activation, DnnlStep* step) {
+  const int rank = static_cast<int>(operands.y.size());
+  const int64_t n = operands.y[rank - 1];
+  float alpha_a = 0.f;
+  SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 0, &alpha_a));
+  const DType b_type = ctx.input(1).dtype;
+  if (b_type != DType::kS8) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has dtype " + dtype_name(b_type) + ", expected s8" +
+                     (b_type == DType::kU8 ? " (oneDNN's int8 matmul needs signed B; the converter emits s8)" : ""));
+  }
+  std::vector<float> alpha_b;
+  SATURN_RETURN_IF_ERROR(b_scales(ctx, n, operands.b_n_axis, &alpha_b));
+  const int bias = operands.bias_input;
+  if (bias >= 0) {
+    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, bias, DType::kS32));
+    const std::vector<int64_t>& c = ctx.input(bias).dims;
+    if (op_util::product(c, 0, c.size()) != n || (!c.empty() && c.back() != n) || c.size() > 2) {
+      return ctx.error(op_util::input_label(ctx, bias) + " has dims " + op_util::dims_string(c) + ", expected [" +
+                       std::to_string(n) + "] or [1, " + std::to_string(n) + "] (an s32 bias per column)");
+    }
+  }
+  TensorDesc& out = ctx.output(0);
+  float alpha_y = 1.f;
+  if (int8_epilogue::is_int8(out.dtype)) {
+    SATURN_RETURN_IF_ERROR(int8_epilogue::output_scale(ctx, 0, &alpha_y));
+  } else if (out.dtype != DType::kF32) {
+    return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(out.dtype) +
+                     ", expected u8, s8 or f32");
+  }
+
+  return dnnl_util::guard(ctx, [&] {
+    const int8_epilogue::Epilogue epilogue = int8_epilogue::make(activation, out.dtype, alpha_y);
+    std::vector<float> scales;
+    for (float s : alpha_b) scales.push_back(static_cast<float>(double{alpha_a} * s * epilogue.scale_factor));
+    dnnl::primitive_attr attr = dnnl_util::attr_with_post_ops(epilogue.ops);
+    attr.set_output_scales(scales.size() == 1 ? 0 : 1 << (rank - 1), scales);
+
+    const bool b_constant = ctx.constant(1) != nullptr;
+    // Without VNNI, oneDNN's jit kernels can saturate unless B is known to be small: take its
+    // reference implementation then (exact, slow; the profile shows "ref"), with B as it lies.
+    bool exact = has_vnni();
+    if (!exact && b_constant) {
+      int64_t count = 1;
+      for (int64_t d : operands.b) count *= d;
+      exact = fits_without_vnni(static_cast<const int8_t*>(ctx.constant(1)), count);
+    }
+    const memory::desc b_prim =
+        b_constant && exact ? memory::desc(operands.b, dt::s8, memory::format_tag::any) : operands.b_md;
+    const memory::desc y_md = dnnl_util::row_major_desc(operands.y, dnnl_util::data_type(out.dtype));
+    memory::dims bias_dims(rank, 1);
+    bias_dims[rank - 1] = n;
+    const memory::desc bias_md = bias >= 0 ? dnnl_util::row_major_desc(bias_dims, dt::s32) : memory::desc();
+    // oneDNN 2.6's implementation iterator keeps a pointer to the op descriptor: keep it alive.
+    const dnnl::matmul::desc desc(operands.a_md, b_prim, bias_md, y_md);
+    dnnl::matmul::primitive_desc pd(desc, attr, ctx.engine());
+    if (!exact) {
+      while (dnnl_util::impl_name(pd).rfind("ref", 0) != 0 && pd.next_impl()) {
+      }
+    }
+    step->set_primitive(dnnl::matmul(pd));
+    step->bind_input(DNNL_ARG_SRC, operands.a_md, ctx.engine(), 0);
+    if (b_constant) {
+      step->bind_owned(DNNL_ARG_WEIGHTS,
+                       dnnl_util::reorder_constant(ctx, operands.b_md, ctx.constant(1), pd.weights_desc()));
+    } else {
+      step->bind_input(DNNL_ARG_WEIGHTS, operands.b_md, ctx.engine(), 1);
+    }
+    if (bias >= 0) step->bind_input(DNNL_ARG_BIAS, bias_md, ctx.engine(), bias);
+    step->bind_output(DNNL_ARG_DST, y_md, ctx.engine(), 0);
+    ScratchPlan scratch;
+    step->bind_scratchpad(pd, ctx.engine(), scratch);
+    ctx.request_scratch(scratch.total());
+    ctx.set_impl(dnnl_util::impl_name(pd));
+    return Status::ok();
+  });
+}
+
+}  // namespace saturn::matmul_int8

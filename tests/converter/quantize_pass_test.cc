@@ -1,0 +1,264 @@
+// The INT8 pass: weight and bias values, region borders, concat scales, residual fusion,
+// --fp32-nodes, and the written model's structure.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ops/reference/quantize.h"
+#include "tests/converter/quant_test_util.h"
+
+namespace saturn::converter::testing {
+namespace {
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::vector<float> weights(size_t n, uint32_t seed, float sd) { return random_values(n, seed, 0.f, sd); }
+
+calibrate::CalibrationInput samples(const std::string& name, std::vector<int64_t> dims, uint32_t seed) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return {name, dims, random_values(static_cast<size_t>(n), seed)};
+}
+
+TEST(QuantizePass, PerChannelWeightScalesAndS32Bias) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  // 3 output channels; channel c's max |w| is 1.27 * (c + 1); channel 2 has a negative extreme.
+  std::vector<float> w(3 * 2 * 3 * 3, 0.1f);
+  w[0] = 1.27f;
+  w[18 + 5] = 2.54f;
+  w[36 + 7] = -3.81f;
+  b.floats("w", {3, 2, 3, 3}, w).floats("bias", {3}, {0.5f, -1.25f, 3.0f});
+  b.node("Conv", {"x", "w", "bias"}, {"y"}, "conv");
+  auto m = convert_int8(b.save("q_weights.onnx"), {samples("x", {4, 2, 4, 4}, 1)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Node* conv = m->node("conv");
+  ASSERT_TRUE(conv);
+  ASSERT_EQ(conv->op_type(), fb::Op::Conv);
+  const fb::Tensor* x = m->input(conv, 0);
+  const fb::Tensor* wq = m->input(conv, 1);
+  const fb::Tensor* bq = m->input(conv, 2);
+  EXPECT_EQ(x->dtype(), fb::DType::S8);  // gaussian input: signed
+  ASSERT_EQ(wq->dtype(), fb::DType::S8);
+  ASSERT_EQ(wq->quant()->axis(), 0);
+  ASSERT_EQ(wq->quant()->scale()->size(), 3u);
+  EXPECT_FLOAT_EQ(wq->quant()->scale()->Get(0), 1.27f / 127.f);
+  EXPECT_FLOAT_EQ(wq->quant()->scale()->Get(1), 2.54f / 127.f);
+  EXPECT_FLOAT_EQ(wq->quant()->scale()->Get(2), 3.81f / 127.f);
+  const auto* wdata = m->model->fb().buffers()->Get(wq->buffer())->data();
+  const int8_t* wv = reinterpret_cast<const int8_t*>(wdata->data());
+  EXPECT_EQ(wv[0], 127);
+  EXPECT_EQ(wv[18 + 5], 127);
+  EXPECT_EQ(wv[36 + 7], -127);
+  EXPECT_EQ(wv[1], static_cast<int8_t>(std::nearbyint(0.1f / (1.27f / 127.f))));  // 10
+  EXPECT_EQ(wv[19], static_cast<int8_t>(std::nearbyint(0.1f / (2.54f / 127.f))));  // 5
+  // Bias: round(b / (alpha_x * alpha_w[c])).
+  ASSERT_EQ(bq->dtype(), fb::DType::S32);
+  const float ax = scale_of(x);
+  ASSERT_GT(ax, 0.f);
+  const int32_t* bv = reinterpret_cast<const int32_t*>(m->model->fb().buffers()->Get(bq->buffer())->data()->data());
+  const float bias[3] = {0.5f, -1.25f, 3.0f};
+  for (int c = 0; c < 3; ++c) {
+    const double s = static_cast<double>(ax) * wq->quant()->scale()->Get(c);
+    EXPECT_EQ(bv[c], static_cast<int32_t>(std::nearbyint(bias[c] / s))) << "channel " << c;
+    EXPECT_FLOAT_EQ(bq->quant()->scale()->Get(c), ax * wq->quant()->scale()->Get(c));
+  }
+  // The input's scale is its calibrated threshold / 127; the graph output stays F32 (Conv -> F32).
+  EXPECT_FLOAT_EQ(ax, x->quant()->threshold() / 127.f);
+  EXPECT_EQ(x->quant()->method(), fb::CalibrationMethod::Entropy);
+  EXPECT_EQ(m->output(conv)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv"}));
+}
+
+TEST(QuantizePass, PerTensorWeightsAndGemmAlphaBetaFolded) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3}).output("y");
+  b.floats("B", {4, 3}, {1, 2, 3, -4, 5, 6, 7, 8, 0.5f, 1, 1, 1}).floats("C", {4}, {1, 2, 3, 4});
+  auto& g = b.node("Gemm", {"x", "B", "C"}, {"y"}, "gemm");
+  OnnxBuilder::attr(g, "transB", int64_t{1});
+  OnnxBuilder::attr(g, "alpha", 2.0f);
+  OnnxBuilder::attr(g, "beta", 0.5f);
+  ConvertOptions o;
+  o.int8.per_tensor_weights = true;
+  o.int8.ranges.method = calibrate::Method::kMax;
+  auto m = convert_int8(b.save("q_gemm.onnx"), {samples("x", {4, 3}, 2)}, o);
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Node* gemm = m->node("gemm");
+  ASSERT_TRUE(gemm);
+  const auto* opt = gemm->op_as_Gemm();
+  EXPECT_EQ(opt->alpha(), 1.f);
+  EXPECT_EQ(opt->beta(), 1.f);
+  EXPECT_TRUE(opt->trans_b());
+  const fb::Tensor* bq = m->input(gemm, 1);
+  ASSERT_EQ(bq->quant()->axis(), -1);
+  ASSERT_EQ(bq->quant()->scale()->size(), 1u);
+  EXPECT_FLOAT_EQ(bq->quant()->scale()->Get(0), 2.f * 8.f / 127.f);  // alpha folded into B
+  const fb::Tensor* x = m->input(gemm, 0);
+  EXPECT_EQ(x->quant()->method(), fb::CalibrationMethod::Max);
+  const float ax = scale_of(x);
+  const int32_t* cv = reinterpret_cast<const int32_t*>(m->model->fb().buffers()->Get(m->input(gemm, 2)->buffer())->data()->data());
+  for (int n = 0; n < 4; ++n)
+    EXPECT_EQ(cv[n], static_cast<int32_t>(std::nearbyint(0.5 * (n + 1) / (static_cast<double>(ax) * (16.f / 127.f)))));
+}
+
+// x -> conv1 (Relu) -> maxpool -> conv2 -> Softmax (FP32) -> conv3 -> y, and maxpool -> Tanh -> z.
+TEST(QuantizePass, QuantizeAndDequantizeOnlyAtRegionBorders) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 8, 8}).output("y").output("z");
+  b.floats("w1", {4, 2, 3, 3}, weights(72, 1, 0.3f)).floats("w2", {4, 4, 1, 1}, weights(16, 2, 0.3f));
+  b.floats("w3", {2, 4, 1, 1}, weights(8, 3, 0.3f));
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  auto& mp = b.node("MaxPool", {"r1"}, {"p"}, "pool");
+  OnnxBuilder::attr(mp, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(mp, "strides", std::vector<int64_t>{2, 2});
+  b.node("Conv", {"p", "w2"}, {"c2"}, "conv2");
+  OnnxBuilder::attr(b.node("Softmax", {"c2"}, {"s"}, "softmax"), "axis", int64_t{1});
+  b.node("Conv", {"s", "w3"}, {"y"}, "conv3");
+  b.node("Tanh", {"p"}, {"z"}, "tanh");
+  auto m = convert_int8(b.save("q_borders.onnx"), {samples("x", {2, 2, 8, 8}, 3)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->count(fb::Op::Quantize), 2);    // x, s
+  EXPECT_EQ(m->count(fb::Op::Dequantize), 1);  // p for Tanh
+  EXPECT_EQ(m->report.quantize.int8_nodes, 4);  // conv1, pool, conv2, conv3
+  EXPECT_EQ(m->report.quantize.fp32_nodes, 2);  // softmax, tanh
+  const fb::Node* conv1 = m->node("conv1");
+  const fb::Node* pool = m->node("pool");
+  const fb::Node* conv2 = m->node("conv2");
+  // conv1 has a fused Relu: u8 output, and the pool keeps its tensor's scale and type.
+  EXPECT_EQ(m->output(conv1)->dtype(), fb::DType::U8);
+  EXPECT_EQ(m->output(pool)->dtype(), fb::DType::U8);
+  EXPECT_EQ(m->input(pool, 0)->name()->str(), m->output(conv1)->name()->str());
+  EXPECT_EQ(scale_of(m->output(pool)), scale_of(m->output(conv1)));
+  EXPECT_FLOAT_EQ(scale_of(m->output(conv1)), m->output(conv1)->quant()->threshold() / 255.f);
+  // conv2's only consumer is FP32: it produces F32 directly, without a Dequantize.
+  EXPECT_EQ(m->output(conv2)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->output(conv2)->name()->str(), "c2");
+  // Graph inputs and outputs stay F32.
+  for (const auto* list : {m->graph().inputs(), m->graph().outputs()})
+    for (int32_t t : *list) EXPECT_EQ(m->tensor(t)->dtype(), fb::DType::F32) << m->tensor(t)->name()->str();
+  // Every node's inputs have the type it runs in: Quantize reads F32, Dequantize reads INT8.
+  for (const auto* n : *m->graph().nodes()) {
+    if (n->op_type() == fb::Op::Quantize) EXPECT_EQ(m->input(n, 0)->dtype(), fb::DType::F32);
+    if (n->op_type() == fb::Op::Dequantize) EXPECT_NE(m->input(n, 0)->dtype(), fb::DType::F32);
+    if (n->op_type() == fb::Op::Unary || n->op_type() == fb::Op::Softmax) EXPECT_EQ(m->input(n, 0)->dtype(), fb::DType::F32);
+  }
+}
+
+TEST(QuantizePass, Int8GraphOutputIsDequantizedUnderItsOwnName) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.floats("w", {2, 2, 1, 1}, {1, 0, 0, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  OnnxBuilder::attr(b.node("Flatten", {"r"}, {"y"}, "flatten"), "axis", int64_t{1});
+  auto m = convert_int8(b.save("q_out.onnx"), {samples("x", {3, 2, 4, 4}, 4)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv", "Flatten", "Dequantize"}));
+  const fb::Node* flatten = m->node("flatten");
+  EXPECT_EQ(m->output(flatten)->name()->str(), "y_int8");
+  EXPECT_EQ(m->output(flatten)->dtype(), fb::DType::U8);
+  EXPECT_EQ(m->tensor(m->graph().outputs()->Get(0))->name()->str(), "y");
+}
+
+TEST(QuantizePass, ConcatInputsShareOneScaleAndType) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.floats("wa", {2, 2, 1, 1}, {0.1f, 0.f, 0.f, 0.1f}).floats("wb", {3, 2, 1, 1}, {5, 1, -3, 2, 4, 4});
+  b.floats("wc", {1, 5, 1, 1}, {1, 1, 1, 1, 1});
+  b.node("Conv", {"x", "wa"}, {"a"}, "conva");
+  b.node("Relu", {"a"}, {"ar"}, "relua");
+  b.node("Conv", {"x", "wb"}, {"bb"}, "convb");  // signed, larger range
+  OnnxBuilder::attr(b.node("Concat", {"ar", "bb"}, {"cat"}, "concat"), "axis", int64_t{1});
+  b.node("Conv", {"cat", "wc"}, {"y"}, "convc");
+  auto m = convert_int8(b.save("q_concat.onnx"), {samples("x", {2, 2, 4, 4}, 5)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Node* concat = m->node("concat");
+  ASSERT_EQ(concat->op_type(), fb::Op::Concat);
+  const fb::Tensor* out = m->output(concat);
+  EXPECT_EQ(out->dtype(), fb::DType::S8);  // s8: one input can go negative
+  for (uint32_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(m->input(concat, i)->dtype(), fb::DType::S8) << i;
+    EXPECT_EQ(scale_of(m->input(concat, i)), scale_of(out)) << i;
+  }
+  // The producers emit the shared scale directly (no requantizing node between them and the Concat).
+  EXPECT_EQ(m->output(m->node("conva"))->name()->str(), m->input(concat, 0)->name()->str());
+  EXPECT_EQ(m->output(m->node("convb"))->name()->str(), m->input(concat, 1)->name()->str());
+  EXPECT_EQ(m->count(fb::Op::Quantize), 1);
+  // The shared threshold is the largest of the members' (convb's range dominates).
+  EXPECT_GT(out->quant()->threshold(), 1.f);
+}
+
+// x -> conv1 (Relu) -> conv2 -> Add(conv2, r1) -> Relu -> conv3 -> y
+TEST(QuantizePass, ResidualAddFusesIntoConv) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w1", {4, 4, 3, 3}, weights(144, 7, 0.2f)).floats("w2", {4, 4, 1, 1}, weights(16, 8, 0.5f));
+  b.floats("b2", {4}, {0.1f, 0.2f, 0.3f, 0.4f}).floats("w3", {2, 4, 1, 1}, weights(8, 9, 0.5f));
+  auto& c1 = b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.node("Conv", {"r1", "w2", "b2"}, {"c2"}, "conv2");
+  b.node("Add", {"c2", "r1"}, {"s"}, "add");
+  b.node("Relu", {"s"}, {"sr"}, "relu2");
+  b.node("Conv", {"sr", "w3"}, {"y"}, "conv3");
+  auto m = convert_int8(b.save("q_residual.onnx"), {samples("x", {2, 4, 4, 4}, 6)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->report.quantize.fused_residuals, 1);
+  EXPECT_EQ(m->count(fb::Op::Binary), 0);
+  EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv", "Conv", "Conv"}));
+  const fb::Node* conv2 = m->node("conv2");
+  ASSERT_EQ(conv2->inputs()->size(), 4u);
+  const fb::Tensor* r = m->input(conv2, 3);
+  EXPECT_EQ(r->name()->str(), m->output(m->node("conv1"))->name()->str());
+  EXPECT_EQ(r->dtype(), fb::DType::U8);
+  EXPECT_EQ(m->output(conv2)->dtype(), fb::DType::U8);  // the Add's Relu: u8, same type as R
+  EXPECT_EQ(m->output(conv2)->name()->str(), "sr");     // the Conv produces the Add's (fused Relu) output
+  ASSERT_TRUE(conv2->op_as_Conv()->activation());
+  EXPECT_EQ(conv2->op_as_Conv()->activation()->kind(), fb::ActivationKind::Relu);
+}
+
+TEST(QuantizePass, Fp32NodesStayFp32) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.floats("w1", {3, 2, 1, 1}, weights(6, 1, 1.f)).floats("w2", {3, 3, 1, 1}, weights(9, 2, 1.f));
+  b.floats("w3", {2, 3, 1, 1}, weights(6, 3, 1.f));
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Conv", {"c1", "w2"}, {"c2"}, "conv2");
+  b.node("Conv", {"c2", "w3"}, {"y"}, "conv3");
+  ConvertOptions o;
+  o.int8.fp32_nodes = {"conv2"};
+  const std::string onnx = b.save("q_fp32nodes.onnx");
+  auto m = convert_int8(onnx, {samples("x", {2, 2, 4, 4}, 8)}, o);
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Node* conv2 = m->node("conv2");
+  EXPECT_EQ(m->input(conv2, 0)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->input(conv2, 1)->dtype(), fb::DType::F32);  // FP32 weights kept
+  EXPECT_EQ(m->input(conv2, 0)->name()->str(), "c1");      // conv1 produces F32 directly
+  EXPECT_EQ(m->input(m->node("conv3"), 1)->dtype(), fb::DType::S8);
+  EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv", "Conv", "Quantize", "Conv"}));
+  EXPECT_EQ(m->report.quantize.fp32_node_names, std::vector<std::string>{"conv2"});
+
+  o.int8.fp32_nodes = {"nope"};
+  auto bad = convert_int8(onnx, {samples("x", {2, 2, 4, 4}, 8)}, o);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(contains(bad.status().message(), "--fp32-nodes: no node named 'nope'")) << bad.status().message();
+}
+
+TEST(QuantizePass, FP32PathUnchangedWithoutInt8) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.floats("w", {2, 2, 1, 1}, {1, 0, 0, 1});
+  b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  auto r = convert_onnx_file(b.save("q_fp32.onnx"), {});
+  ASSERT_TRUE(r) << r.status().message();
+  auto m = Model::from_bytes(r.value());
+  ASSERT_TRUE(m);
+  for (const auto* t : *m.value()->fb().graph()->tensors()) {
+    EXPECT_EQ(t->dtype(), fb::DType::F32);
+    EXPECT_EQ(t->quant(), nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace saturn::converter::testing
