@@ -38,7 +38,9 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
   co.progress = o.progress;
   auto histograms = calibrate::collect_histograms(graph, data.value(), co);
   if (!histograms) return histograms.status();
-  calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), o.ranges);
+  calibrate::RangeOptions range_options = o.ranges;
+  range_options.max_method_tensors.insert(graph.inputs.begin(), graph.inputs.end());
+  calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), range_options);
   if (!o.cache_path.empty()) {
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));
     if (report) report->cache_written = true;

@@ -8,7 +8,8 @@ RangeMap compute_ranges(const std::map<std::string, AbsHistogram>& histograms, c
     TensorRange r;
     r.min = h.total() ? h.min() : 0.f;
     r.max = h.total() ? h.max() : 0.f;
-    ThresholdOptions t{options.method, options.percentile, 127};
+    const Method method = options.max_method_tensors.count(name) ? Method::kMax : options.method;
+    ThresholdOptions t{method, options.percentile, 127};
     r.t_s8 = compute_threshold(h, t);
     t.levels = 255;
     r.t_u8 = compute_threshold(h, t);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "converter/calibrate/histogram.h"
@@ -25,6 +26,11 @@ struct TensorRange {
 struct RangeOptions {
   Method method = Method::kEntropy;
   double percentile = 99.99;  // for Method::kPercentile
+  // Tensors whose threshold is max|x| whatever the method: the graph inputs. Their range is set by
+  // preprocessing, not by rare outliers, and their |x| histogram folds two populations (e.g. a
+  // normalized image's negative background and positive ink), on which the entropy search clips
+  // all of the ink (Fashion-MNIST: 81.0% top-1 instead of 88.7%).
+  std::set<std::string> max_method_tensors;
 };
 
 using RangeMap = std::map<std::string, TensorRange>;

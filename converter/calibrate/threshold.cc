@@ -38,7 +38,11 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
 }
 
 float entropy_threshold(const AbsHistogram& h, int levels) {
-  const auto& counts = h.counts();
+  // Bin 0 holds every exact zero (half of a tensor after ReLU). Zero quantizes exactly whatever T
+  // is, yet its spike dominates the divergence and pushes T far too low, so it is flattened to its
+  // neighbour's height, as NVIDIA's pytorch-quantization does.
+  std::vector<uint64_t> counts = h.counts();
+  counts[0] = counts[1];
   int last_nonzero = 0;
   for (int i = 0; i < kBins; ++i) {
     if (counts[i] != 0) last_nonzero = i;

@@ -6,7 +6,8 @@
 //   entropy     TensorRT's KL-divergence search: for each candidate i (levels..2048 bins), the
 //               reference distribution P is bins [0, i) with the outliers folded into bin i-1, the
 //               candidate Q is P merged into `levels` quantization bins and expanded back over P's
-//               non-empty bins; T = upper edge of bin i with the smallest KL(P || Q).
+//               non-empty bins; T = upper edge of bin i with the smallest KL(P || Q). The zero
+//               bin's spike (exact zeros, e.g. after ReLU) is flattened to bin 1's height first.
 //   mse         T minimizing the expected squared error: clipping error (|x| - T)^2 above T and
 //               rounding noise (T / levels)^2 / 12 below it, over the bin centres.
 //

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "converter/calibrate/histogram.h"
+#include "converter/calibrate/ranges.h"
 #include "converter/calibrate/threshold.h"
 
 namespace saturn::calibrate {
@@ -131,6 +132,28 @@ TEST(Threshold, AllZerosGivesZero) {
   const std::vector<float> zeros(100, 0.f);
   ASSERT_TRUE(h.observe(zeros));
   EXPECT_EQ(compute_threshold(h, ThresholdOptions{}), 0.f);
+}
+
+}  // namespace
+}  // namespace saturn::calibrate
+
+namespace saturn::calibrate {
+namespace {
+
+TEST(Ranges, GraphInputsUseTheirFullRange) {
+  // A normalized image: a large negative background and sparse positive ink. Entropy clips the ink
+  // at the background's magnitude; inputs named in max_method_tensors keep max|x|.
+  std::vector<float> pixels(10000, -0.81f);
+  for (size_t i = 0; i < pixels.size(); i += 7) pixels[i] = 0.5f + static_cast<float>(i % 150) / 100.f;
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(pixels));
+  const std::map<std::string, AbsHistogram> histograms = {{"image", h}, {"hidden", h}};
+  RangeOptions options;
+  options.max_method_tensors = {"image"};
+  const RangeMap ranges = compute_ranges(histograms, options);
+  EXPECT_EQ(ranges.at("image").t_s8, h.abs_max());
+  EXPECT_EQ(ranges.at("image").t_u8, h.abs_max());
+  EXPECT_LT(ranges.at("hidden").t_s8, h.abs_max());  // the same data under entropy is clipped
 }
 
 }  // namespace
