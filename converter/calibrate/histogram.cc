@@ -8,6 +8,7 @@ namespace saturn::calibrate {
 
 AbsHistogram::AbsHistogram()
     : counts_(kBins, 0),
+      negative_(kBins, 0),
       min_(std::numeric_limits<float>::infinity()),
       max_(-std::numeric_limits<float>::infinity()) {}
 
@@ -26,8 +27,10 @@ void AbsHistogram::grow_to(float abs_value) {
     zeros_pending_ = 0;
   }
   while (abs_value >= range_) {
-    for (int i = 0; i < kBins / 2; ++i) counts_[i] = counts_[2 * i] + counts_[2 * i + 1];
-    std::fill(counts_.begin() + kBins / 2, counts_.end(), 0);
+    for (auto* bins : {&counts_, &negative_}) {
+      for (int i = 0; i < kBins / 2; ++i) (*bins)[i] = (*bins)[2 * i] + (*bins)[2 * i + 1];
+      std::fill(bins->begin() + kBins / 2, bins->end(), 0);
+    }
     range_ *= 2.f;
   }
 }
@@ -50,20 +53,16 @@ bool AbsHistogram::observe(std::span<const float> values) {
     const float scaled = std::fabs(v) * (kBins / range_);
     const int bin = std::min(static_cast<int>(scaled), kBins - 1);
     ++counts_[bin];
+    if (v < 0.f) ++negative_[bin];
   }
   total_ += values.size();
   return true;
 }
 
-AbsHistogram AbsHistogram::from_counts(std::vector<uint64_t> counts, float range, float min, float max) {
-  AbsHistogram h;
-  h.counts_ = std::move(counts);
-  h.counts_.resize(kBins, 0);
-  h.range_ = range;
-  h.min_ = min;
-  h.max_ = max;
-  for (uint64_t c : h.counts_) h.total_ += c;
-  return h;
+std::vector<uint64_t> AbsHistogram::positive_counts() const {
+  std::vector<uint64_t> positive(kBins);
+  for (int i = 0; i < kBins; ++i) positive[i] = counts_[i] - negative_[i];
+  return positive;
 }
 
 }  // namespace saturn::calibrate

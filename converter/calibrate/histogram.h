@@ -22,10 +22,10 @@ class AbsHistogram {
   // Adds values. Returns false (adding nothing) if any value is NaN or infinite.
   [[nodiscard]] bool observe(std::span<const float> values);
 
-  // Builds a histogram from already binned counts (calibration caches, tests).
-  static AbsHistogram from_counts(std::vector<uint64_t> counts, float range, float min, float max);
-
   const std::vector<uint64_t>& counts() const { return counts_; }
+  // The same bins split by sign: counts() = negative_counts() + non-negative counts.
+  const std::vector<uint64_t>& negative_counts() const { return negative_; }
+  std::vector<uint64_t> positive_counts() const;
   float range() const { return range_; }  // upper edge of the last bin; 0 while all values are 0
   float bin_width() const { return range_ / kBins; }
   uint64_t total() const { return total_; }
@@ -36,6 +36,7 @@ class AbsHistogram {
  private:
   void grow_to(float abs_value);
   std::vector<uint64_t> counts_;
+  std::vector<uint64_t> negative_;  // |x| bins of the values x < 0
   float range_ = 0.f;
   uint64_t total_ = 0;
   uint64_t zeros_pending_ = 0;  // exact zeros seen while range_ == 0

@@ -37,17 +37,18 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
   return kl;
 }
 
-float entropy_threshold(const AbsHistogram& h, int levels) {
+// The KL search on one side's |x| bins; returns the number of bins below T (0 for an empty side).
+int entropy_bins(std::vector<uint64_t> counts, int levels) {
   // Bin 0 holds every exact zero (half of a tensor after ReLU). Zero quantizes exactly whatever T
   // is, yet its spike dominates the divergence and pushes T far too low, so it is flattened to its
   // neighbour's height, as NVIDIA's pytorch-quantization does.
-  std::vector<uint64_t> counts = h.counts();
   counts[0] = counts[1];
-  int last_nonzero = 0;
+  int last_nonzero = -1;
   for (int i = 0; i < kBins; ++i) {
     if (counts[i] != 0) last_nonzero = i;
   }
-  if (last_nonzero < levels) return (last_nonzero + 1) * h.bin_width();  // every bin is its own level
+  if (last_nonzero < 0) return 0;
+  if (last_nonzero < levels) return last_nonzero + 1;  // every bin is its own level
 
   double best_kl = std::numeric_limits<double>::infinity();
   int best_i = last_nonzero + 1;
@@ -80,7 +81,15 @@ float entropy_threshold(const AbsHistogram& h, int levels) {
       best_i = i;
     }
   }
-  return std::min(h.abs_max(), best_i * h.bin_width());
+  return best_i;
+}
+
+// Each sign is searched on its own and T covers both: folding a lopsided tensor (HardSwish's
+// [-0.375, 0] lobe, a normalized image's background) into one |x| histogram makes the search clip
+// the long side at the short side's edge.
+float entropy_threshold(const AbsHistogram& h, int levels) {
+  const int bins = std::max(entropy_bins(h.positive_counts(), levels), entropy_bins(h.negative_counts(), levels));
+  return std::min(h.abs_max(), bins * h.bin_width());
 }
 
 float mse_threshold(const AbsHistogram& h, int levels) {

@@ -8,6 +8,7 @@
 //               candidate Q is P merged into `levels` quantization bins and expanded back over P's
 //               non-empty bins; T = upper edge of bin i with the smallest KL(P || Q). The zero
 //               bin's spike (exact zeros, e.g. after ReLU) is flattened to bin 1's height first.
+//               Positive and negative values are searched separately; T is the larger result.
 //   mse         T minimizing the expected squared error: clipping error (|x| - T)^2 above T and
 //               rounding noise (T / levels)^2 / 12 below it, over the bin centres.
 //

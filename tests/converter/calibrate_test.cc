@@ -158,3 +158,23 @@ TEST(Ranges, GraphInputsUseTheirFullRange) {
 
 }  // namespace
 }  // namespace saturn::calibrate
+
+namespace saturn::calibrate {
+namespace {
+
+TEST(Threshold, EntropyCoversTheLongSideOfALopsidedTensor) {
+  // HardSwish-like: most values in a short negative lobe [-0.375, 0], a long positive tail to ~6.
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> lobe(-0.375f, 0.f);
+  std::exponential_distribution<float> tail(1.f);
+  std::vector<float> values(100000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = i % 4 ? lobe(rng) : std::min(tail(rng), 6.f);
+  AbsHistogram h;
+  ASSERT_TRUE(h.observe(values));
+  EXPECT_EQ(h.negative_counts()[0] + h.positive_counts()[0], h.counts()[0]);
+  ThresholdOptions options;  // entropy
+  EXPECT_GT(compute_threshold(h, options), 2.f);  // not clipped at the lobe's edge, 0.375
+}
+
+}  // namespace
+}  // namespace saturn::calibrate
