@@ -37,16 +37,11 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   const fb::ConvTranspose* options = ctx.node().op_as_ConvTranspose();
   if (options == nullptr) return ctx.error("options are not ConvTranspose");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
-  SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 3, 5));
-  SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 1));
+  SATURN_RETURN_IF_ERROR(dnnl_util::check_conv_operands(ctx));
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& w = ctx.input(1).dims;
   const size_t rank = x.size();
   const size_t spatial = rank - 2;
-  if (w.size() != rank) {
-    return ctx.error(op_util::input_label(ctx, 1) + " has dims " + op_util::dims_string(w) + ", expected " +
-                     std::to_string(rank) + " dims like X " + op_util::dims_string(x));
-  }
   dnnl_util::SpatialAttrs attrs;
   SATURN_RETURN_IF_ERROR(dnnl_util::read_spatial_attrs(ctx, spatial, options->kernel(), options->strides(),
                                                        options->dilations(), options->pads(), &attrs));

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "ops/op_util.h"
+
 namespace saturn::dnnl_util {
 
 dnnl::memory::dims SpatialAttrs::dnnl_dilations() const {
@@ -42,6 +44,18 @@ Status read_spatial_attrs(const PrepareContext& ctx, size_t spatial,
   SATURN_RETURN_IF_ERROR(read_list(ctx, "pads", pads, 2 * spatial, 0, &all_pads));
   out->pad_begin.assign(all_pads.begin(), all_pads.begin() + static_cast<std::ptrdiff_t>(spatial));
   out->pad_end.assign(all_pads.begin() + static_cast<std::ptrdiff_t>(spatial), all_pads.end());
+  return Status::ok();
+}
+
+Status check_conv_operands(const PrepareContext& ctx) {
+  SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 3, 5));
+  SATURN_RETURN_IF_ERROR(op_util::check_constant(ctx, 1));
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& w = ctx.input(1).dims;
+  if (w.size() != x.size()) {
+    return ctx.error(op_util::input_label(ctx, 1) + " has dims " + op_util::dims_string(w) + ", expected " +
+                     std::to_string(x.size()) + " dims like X " + op_util::dims_string(x));
+  }
   return Status::ok();
 }
 

@@ -33,4 +33,8 @@ Status read_spatial_attrs(const PrepareContext& ctx, size_t spatial,
                           const flatbuffers::Vector<int32_t>* dilations,
                           const flatbuffers::Vector<int32_t>* pads, SpatialAttrs* out);
 
+// Checks the operands shared by Conv and ConvTranspose: X (input 0) of rank 3 to 5 and a constant
+// W (input 1) of X's rank.
+Status check_conv_operands(const PrepareContext& ctx);
+
 }  // namespace saturn::dnnl_util
