@@ -7,23 +7,36 @@
 #include "converter/lowering/lowering.h"
 #include "converter/onnx_import.h"
 #include "converter/passes/passes.h"
+#include "converter/qdq/qdq_export.h"
+#include "converter/report/report.h"
 #include "converter/sha256.h"
 #include "converter/writer.h"
+#include "ops/conv_int8.h"
 
 namespace saturn::converter {
 
 namespace {
 
+// The calibration samples and their histograms, kept for the report (converter/report/report.h).
+struct CalibrationKept {
+  std::vector<calibrate::CalibrationInput> data;
+  std::map<std::string, calibrate::AbsHistogram> histograms;
+};
+
+// With `kept` (--report), the samples are loaded and observed even when the ranges come from the
+// cache, and are moved into *kept.
 Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std::string& sha, const Int8Options& o,
-                                              ConvertReport* report) {
+                                              ConvertReport* report, CalibrationKept* kept) {
   const calibrate::CacheKey key{sha, o.ranges};
-  if (!o.cache_path.empty() && std::filesystem::exists(o.cache_path)) {
+  const bool from_cache = !o.cache_path.empty() && std::filesystem::exists(o.cache_path);
+  if (from_cache && !kept) {
     Result<calibrate::RangeMap> cached = calibrate::read_cache(o.cache_path, key);
     if (cached && report) report->ranges_from_cache = true;
     return cached;
   }
   if (!o.load_calibration)
-    return Status::error("--int8 needs calibration data (--calib) or an existing calibration cache (--calib-cache)");
+    return Status::error(kept ? "--report needs calibration data (--calib), also when the ranges come from --calib-cache"
+                              : "--int8 needs calibration data (--calib) or an existing calibration cache (--calib-cache)");
   Result<std::vector<calibrate::CalibrationInput>> data = o.load_calibration();
   if (!data) return data.status();
   if (graph.inputs.size() == 1)
@@ -38,6 +51,12 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
   co.progress = o.progress;
   auto histograms = calibrate::collect_histograms(graph, data.value(), co);
   if (!histograms) return histograms.status();
+  if (from_cache) {
+    Result<calibrate::RangeMap> cached = calibrate::read_cache(o.cache_path, key);
+    if (cached && report) report->ranges_from_cache = true;
+    if (cached) *kept = {std::move(data.value()), std::move(histograms.value())};
+    return cached;
+  }
   calibrate::RangeOptions range_options = o.ranges;
   range_options.max_method_tensors.insert(graph.inputs.begin(), graph.inputs.end());
   calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), range_options);
@@ -45,6 +64,7 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));
     if (report) report->cache_written = true;
   }
+  if (kept) *kept = {std::move(data.value()), std::move(histograms.value())};
   return ranges;
 }
 
@@ -65,18 +85,32 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   Result<std::vector<uint8_t>> fp32 = write_saturn_model(*graph, sha);
   if (!fp32 || !options.int8.enabled) return fp32;
 
-  Result<calibrate::RangeMap> ranges = calibrated_ranges(*graph, sha, options.int8, report);
+  // --report compares with the FP32 graph, which quantize_graph rewrites in place: keep a copy.
+  const bool want_report = !options.int8.report_path.empty();
+  const ir::Graph fp32_graph = want_report ? *graph : ir::Graph{};
+  CalibrationKept kept;
+  Result<calibrate::RangeMap> ranges = calibrated_ranges(*graph, sha, options.int8, report, want_report ? &kept : nullptr);
   if (!ranges) return ranges.status();
   if (report) report->calibrated_tensors = ranges->size();
   QuantizeOptions qo;
   qo.method = options.int8.ranges.method;
   qo.per_tensor_weights = options.int8.per_tensor_weights;
+  qo.reduced_range = options.int8.weight_range == WeightRange::kReduced ||
+                     (options.int8.weight_range == WeightRange::kAuto && !conv_int8::cpu_has_vnni());
+  if (report) report->reduced_range = qo.reduced_range;
   qo.fp32_nodes = options.int8.fp32_nodes;
   Result<QuantizeResult> q = quantize_graph(*graph, ranges.value(), qo);
   if (!q) return q.status().with_context(origin);
   if (report) report->quantize = q->summary;
+  if (!options.int8.qdq_path.empty())
+    SATURN_RETURN_IF_ERROR(write_qdq_model(*graph, q->quant, options.int8.qdq_path));
   Result<std::vector<uint8_t>> int8 = write_saturn_model(*graph, sha, &q->quant);
   if (!int8) return int8.status().with_context("writing the INT8 model");
+  if (want_report) {
+    saturn::report::ReportInputs ri{&fp32_graph, &*graph, &q->quant, &kept.histograms, &kept.data, onnx_path,
+                            calibrate::method_name(options.int8.ranges.method), options.int8.threads};
+    SATURN_RETURN_IF_ERROR(saturn::report::write_report(ri, options.int8.report_path));
+  }
   return int8;
 }
 

@@ -21,6 +21,11 @@
 
 namespace saturn::converter {
 
+// Weight range of the INT8 model (converter/quantize/weights.h): full 8-bit, or reduced (7-bit) so
+// that oneDNN's fast INT8 kernels are exact on CPUs without VNNI (ops/conv_int8.h). kAuto picks
+// reduced when the converting CPU has no VNNI (the model is meant to run where it is converted).
+enum class WeightRange { kAuto, kFull, kReduced };
+
 struct Int8Options {
   bool enabled = false;
   // Produces the calibration samples; called only when the ranges are not read from the cache.
@@ -28,11 +33,19 @@ struct Int8Options {
   std::function<Result<std::vector<calibrate::CalibrationInput>>()> load_calibration;
   calibrate::RangeOptions ranges;   // --calib-method, --percentile
   bool per_tensor_weights = false;  // --per-tensor-weights
+  WeightRange weight_range = WeightRange::kAuto;  // --weight-range
   std::set<std::string> fp32_nodes; // --fp32-nodes
   // --calib-cache: read when the file exists (the key must match), else written after calibrating.
   std::string cache_path;
   int threads = 0;
   std::function<void(int64_t, int64_t)> progress;  // calibration batches done / in all
+  // --emit-qdq: when set, the INT8 graph is also written there as a QDQ ONNX model
+  // (converter/qdq/qdq_export.h).
+  std::string qdq_path;
+  // --report: when set, the HTML calibration report (converter/report/report.h) is written here
+  // after the INT8 model. Needs calibration data (load_calibration) even when the ranges come from
+  // the cache: the report runs FP32 and INT8 over the samples and draws their histograms.
+  std::string report_path;
 };
 
 struct ConvertOptions {
@@ -46,6 +59,7 @@ struct ConvertReport {
   bool ranges_from_cache = false;
   bool cache_written = false;
   size_t calibrated_tensors = 0;
+  bool reduced_range = false;  // the weight range used (WeightRange resolved)
   QuantizeSummary quantize;
 };
 

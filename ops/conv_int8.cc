@@ -1,5 +1,7 @@
 #include "ops/conv_int8.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -78,12 +80,13 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
   }
   if (with_bias) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 2, DType::kS32));
   const auto* w = static_cast<const int8_t*>(ctx.constant(1));
-  plan->small_weights = w != nullptr;
+  const std::vector<int64_t>& w_dims = ctx.input(1).dims;
+  plan->depthwise = w_dims.size() > 2 && w_dims[1] == 1 && out_channels == ctx.input(0).dims[1];
+  plan->max_abs_weight = w == nullptr ? 127 : 0;
+  plan->even_weights = w != nullptr;
   for (int64_t i = 0; w != nullptr && i < ctx.input(1).elements(); ++i) {
-    if (w[i] > 64 || w[i] < -64) {
-      plan->small_weights = false;
-      break;
-    }
+    plan->max_abs_weight = std::max(plan->max_abs_weight, std::abs(static_cast<int>(w[i])));
+    plan->even_weights = plan->even_weights && w[i] % 2 == 0;
   }
 
   TensorDesc& y = ctx.output(0);
@@ -96,10 +99,12 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
   plan->y_dtype = y.dtype;
   if (plan->residual) {
     const TensorDesc& r = ctx.input(residual_input);
-    if (r.dtype != y.dtype) {
+    if (r.dtype != y.dtype && !(is_int8(r.dtype) && is_int8(y.dtype))) {
       return ctx.error(op_util::input_label(ctx, residual_input) + " (residual) has dtype " + dtype_name(r.dtype) +
-                       ", expected the output's dtype " + dtype_name(y.dtype));
+                       ", expected " + (is_int8(y.dtype) ? "u8 or s8 (the output is " + std::string(dtype_name(y.dtype)) + ")"
+                                                         : "the output's dtype " + std::string(dtype_name(y.dtype))));
     }
+    plan->residual_dtype = r.dtype;
     plan->sum_scale = 1.f;
     if (is_int8(r.dtype)) {
       SATURN_RETURN_IF_ERROR(single_scale(ctx, op_util::input_label(ctx, residual_input), r.quant, &plan->sum_scale));
@@ -112,7 +117,7 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
   dnnl::primitive_attr attr = scratchpad_attr();
   if (plan.int8) attr.set_output_scales(plan.scale_mask, plan.output_scales);
   dnnl::post_ops ops;
-  if (plan.residual) ops.append_sum(plan.sum_scale);
+  if (plan.residual) ops.append_sum(plan.sum_scale, dnnl_util::data_type(plan.residual_dtype));
   dnnl_util::append_activation(ops, activation);
   if (plan.int8 && is_int8(plan.y_dtype)) {
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / plan.y_scale, 0.f);
@@ -129,14 +134,24 @@ bool cpu_has_vnni() {
          found == isa::avx512_core_amx;
 }
 
+bool exact_without_vnni(const std::string& impl, const Plan& plan) {
+  if (impl.rfind("ref", 0) == 0) return true;
+  const bool gemm = impl.find("gemm") != std::string::npos;
+  // Depthwise kernels multiply in 32 bits (no pair sums) but halve the weights for an S8 X.
+  if (!gemm && (plan.depthwise || impl.find("dw") != std::string::npos))
+    return plan.x_dtype == DType::kU8 || plan.even_weights;
+  if (plan.x_dtype == DType::kU8 || gemm) return plan.max_abs_weight <= 64;
+  return plan.even_weights && plan.max_abs_weight <= 126;
+}
+
 bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose) {
   if (!plan.int8) return true;
   const bool vnni = cpu_has_vnni();
-  const bool small_u8 = plan.small_weights && plan.x_dtype == DType::kU8;
+
   do {
     const std::string name = dnnl_util::impl_name(pd);
     if (transpose && name.rfind("jit_uni_deconv", 0) == 0) continue;  // see the header comment
-    if (vnni || small_u8 || name.rfind("ref", 0) == 0 || name.find("dw") != std::string::npos) return true;
+    if (vnni || exact_without_vnni(name, plan)) return true;
   } while (pd.next_impl());
   return false;
 }
@@ -149,7 +164,9 @@ void ResidualCopy::prepare(PrepareContext& ctx, int input, ScratchPlan& scratch)
   reorder_ = r.layout != y.layout;
   if (!reorder_) return;
   const dnnl::memory::desc r_md = dnnl_util::memory_desc(r);
-  const dnnl::memory::desc y_md = dnnl_util::memory_desc(y);
+  TensorDesc y_as_r = y;  // Y's layout, R's type: the bytes are copied, not converted
+  y_as_r.dtype = r.dtype;
+  const dnnl::memory::desc y_md = dnnl_util::memory_desc(y_as_r);
   const dnnl::reorder::primitive_desc pd(ctx.engine(), r_md, ctx.engine(), y_md, scratchpad_attr());
   step_.set_primitive(dnnl::reorder(pd));
   step_.bind_input(DNNL_ARG_FROM, r_md, ctx.engine(), input);

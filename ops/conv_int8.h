@@ -7,11 +7,13 @@
 // INT8 (X is U8 or S8, with one scale alpha_x):
 //   W is S8 with per-tensor scales (1 value) or per-output-channel scales (M values on `w_axis`);
 //   B is S32 (M values); Y takes the dtype preset from the model (PrepareContext::output): U8 or S8
-//   with one scale alpha_y, or F32. R, when present, has Y's dtype and dims and, unless F32, one
+//   with one scale alpha_y, or F32. R, when present, has Y's dims; it is F32 when Y is F32, else U8
+//   or S8 (not necessarily Y's type: a U8 block output after Relu may add an S8 shortcut) with one
 //   scale alpha_r.
 //   oneDNN computes: output_scales alpha_x * alpha_w[m] (mask 1 << 1, also per tensor) turn
 //   acc = sum(x_q * w_q) + bias_q into the real value; sum(alpha_r) adds the residual, which run()
-//   has first copied into Y (oneDNN's sum reads the destination); then the activation; then, for a
+//   has first copied into Y (oneDNN's sum reads the destination, reinterpreted as R's type); then
+//   the activation; then, for a
 //   U8/S8 Y, linear(1 / alpha_y) and, for S8, clip(-127, 127) (the symmetric range). oneDNN's
 //   conversion to U8/S8 rounds half to even and saturates.
 //
@@ -19,13 +21,23 @@
 // convolutions multiply u8 x s8 pairs with vpmaddubsw, whose int16 pair sums saturate (a U8 X near
 // 255 against weights beyond +-64), and for an S8 X they halve the weights (oneDNN's
 // scale_adjust = 0.5); both break the int32 accumulation of DESIGN section 2 by far more than 1 LSB.
+// Whether a fast implementation is exact depends on how it treats an S8 X:
+//   - oneDNN's jit convolutions (jit_uni_int8*, ...) halve the weights (scale_adjust = 0.5) and shift
+//     X by 128 to u8: exact when every w_q is even with |w_q| <= 126 (the shifted u8 times
+//     |w_q / 2| <= 63 cannot reach 2^15);
+//   - gemm-based ones (gemm_s8s8s32, gemm_x8s8s32x) shift X without halving: exact when |w_q| <= 64;
+//   - for a U8 X both are exact when |w_q| <= 64 (2 * 255 * 64 = 32640 < 2^15).
 // select_exact_impl() therefore keeps oneDNN's first implementation only when it is exact for the
-// operands: the CPU has VNNI, or it is a depthwise kernel (32-bit multiplies), or X is U8 and every
-// |w_q| <= 64 (no pair sum can reach 2^15); otherwise it walks to oneDNN's reference INT8
-// implementation (exact, scalar, slow), and the profile shows its name.
+// operands: the CPU has VNNI, or the conv is depthwise (oneDNN's depthwise kernels multiply in 32
+// bits, whatever their name: "jit_uni_int8:avx2" on AVX2; they too halve the weights for an S8 X,
+// so these need even weights), or the weights meet
+// the bound above; otherwise it walks to the next implementation, ending at oneDNN's reference INT8
+// implementation (exact, scalar, slow), whose name the profile shows. The converter's reduced-range
+// weights (converter/quantize/weights.h) meet these bounds for oneDNN's jit convolutions.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
@@ -46,7 +58,10 @@ struct Plan {
   std::vector<float> output_scales;  // empty for FP32
   float sum_scale = 1.f;
   float y_scale = 1.f;  // alpha_y (U8/S8 Y only)
-  bool small_weights = false;  // every |w_q| <= 64
+  DType residual_dtype = DType::kF32;
+  bool depthwise = false;     // one input and one output channel per group (group == C == M)
+  int max_abs_weight = 127;   // max |w_q| (of the constant weights)
+  bool even_weights = false;  // every w_q is even
 };
 
 // Validates the operands' dtypes and scales as above for an op with `out_channels` M, whose W
@@ -62,6 +77,10 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
 
 // True when the CPU oneDNN runs on has VNNI (avx2_vnni, avx512_core_vnni and later).
 bool cpu_has_vnni();
+
+// True when oneDNN's INT8 implementation `impl` computes sum(x_q * w_q) exactly on a CPU without
+// VNNI for an X of type `x` (U8 or S8) and weights with these properties (the header comment).
+bool exact_without_vnni(const std::string& impl, const Plan& plan);
 
 // For an INT8 plan, moves `pd` to the first of oneDNN's implementations that is exact for these
 // operands (see the header comment); returns false when none is. For a deconvolution (`transpose`)

@@ -10,6 +10,9 @@
 namespace saturn::int8_epilogue {
 namespace {
 
+// Not an ActivationKind value: selects the general epilogue in make().
+constexpr auto kGeneral = static_cast<fb::ActivationKind>(-1);
+
 Status single_scale(const PrepareContext& ctx, const std::string& label, const fb::QuantParams* q,
                     float* scale) {
   const size_t n = q == nullptr || q->scale() == nullptr ? 0 : q->scale()->size();
@@ -43,7 +46,9 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
   }
   const bool s8 = y_dtype == DType::kS8;
   const float inv = 1.f / alpha_y;
-  switch (kind) {
+  // An affine tail does not commute with 1 / alpha_y as a bound would: it takes the general form.
+  const bool tail = activation != nullptr && (activation->scale() != 1.f || activation->shift() != 0.f);
+  switch (tail ? kGeneral : kind) {
     case fb::ActivationKind::None:
       e.scale_factor = inv;
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
@@ -67,7 +72,7 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
       e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, lo, hi);
       return e;
     }
-    default:
+    default:  // kGeneral included
       dnnl_util::append_activation(e.ops, activation);
       e.ops.append_eltwise(1.f, alg::eltwise_linear, inv, 0.f);
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/conv_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/int8_epilogue.h"
@@ -42,13 +43,6 @@ Status b_scales(const PrepareContext& ctx, int64_t n, int n_axis, std::vector<fl
 
 // Whether oneDNN's int8 kernels on this CPU multiply with VNNI (exact int32 sums). Without it they
 // use vpmaddubsw, whose 16-bit sum of two u8 x s8 products saturates (DESIGN section 7).
-bool has_vnni() {
-  using isa = dnnl::cpu_isa;
-  const isa found = dnnl::get_effective_cpu_isa();
-  return found == isa::avx2_vnni || found == isa::avx512_core_vnni || found == isa::avx512_core_bf16 ||
-         found == isa::avx512_core_amx;
-}
-
 // Whether a pair of products a * b with a in [0, 255] (u8, or s8 shifted by 128 as oneDNN does)
 // always fits 16 bits: |b| <= 64 everywhere (2 * 255 * 64 = 32640).
 bool fits_without_vnni(const int8_t* b, int64_t count) {
@@ -99,7 +93,7 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
     const bool b_constant = ctx.constant(1) != nullptr;
     // Without VNNI, oneDNN's jit kernels can saturate unless B is known to be small: take its
     // reference implementation then (exact, slow; the profile shows "ref"), with B as it lies.
-    bool exact = has_vnni();
+    bool exact = conv_int8::cpu_has_vnni();
     if (!exact && b_constant) {
       int64_t count = 1;
       for (int64_t d : operands.b) count *= d;

@@ -11,7 +11,7 @@ namespace saturn {
 // What a kernel needs of its rank-4 runtime inputs; the Session reorders them before prepare().
 enum class LayoutPolicy : uint8_t {
   kPlain,      // every input Plain (plain C++ kernels, matmul, gemm, layer norm)
-  kNhwc,       // input 0 Nhwc when rank 4, others Plain (conv, pool, resize)
+  kNhwc,       // every rank-4 runtime input Nhwc: input 0 and Conv's residual (conv, pool, resize)
   kFollowFirst // every rank-4 input in the layout input 0 already has (eltwise, binary, concat, ...)
 };
 

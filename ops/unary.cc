@@ -18,8 +18,8 @@ struct EltwiseOp {
   float beta;
 };
 
-// The eltwise primitives implementing `a`, applied in order (HardSigmoid needs two).
-std::vector<EltwiseOp> eltwise_ops(const fb::Activation& a) {
+// The eltwise primitives implementing f of `a`, applied in order (HardSigmoid needs two).
+std::vector<EltwiseOp> function_ops(const fb::Activation& a) {
   switch (a.kind()) {
     case fb::ActivationKind::None: return {{alg::eltwise_linear, 1.f, 0.f}};
     case fb::ActivationKind::Relu: return {{alg::eltwise_relu, 0.f, 0.f}};
@@ -32,6 +32,13 @@ std::vector<EltwiseOp> eltwise_ops(const fb::Activation& a) {
     case fb::ActivationKind::Tanh: return {{alg::eltwise_tanh, 0.f, 0.f}};
   }
   return {};
+}
+
+// f, then the affine tail scale * f + shift when it is not (1, 0).
+std::vector<EltwiseOp> eltwise_ops(const fb::Activation& a) {
+  std::vector<EltwiseOp> ops = function_ops(a);
+  if (!ops.empty() && (a.scale() != 1.f || a.shift() != 0.f)) ops.push_back({alg::eltwise_linear, a.scale(), a.shift()});
+  return ops;
 }
 
 class UnaryKernel final : public Kernel {

@@ -35,7 +35,13 @@ constexpr const char* kUsage =
     "                                and method must match), else calibrate and write FILE\n"
     "  --per-tensor-weights          one weight scale per tensor instead of per output channel\n"
     "  --fp32-nodes a,b,...          nodes that stay FP32\n"
-    "  --threads N                   threads of the calibration runs\n";
+    "  --weight-range R              auto (default: reduced when this CPU has no VNNI) | full (8-bit) |\n"
+    "                                reduced (7-bit weights: oneDNN's fast INT8 kernels are exact without VNNI)\n"
+    "  --threads N                   threads of the calibration runs\n"
+    "  --emit-qdq FILE.onnx          also write the INT8 model as ONNX QuantizeLinear/DequantizeLinear\n"
+    "                                (Saturn's scales, zero point 0) for ONNX Runtime or TensorRT\n"
+    "  --report R.html               write an HTML report: per quantized tensor T, alpha, dtype, |x| histogram\n"
+    "                                and SQNR vs FP32 on the calibration data; output SQNR and top-1 agreement\n";
 
 int usage(const std::string& why) {
   std::cerr << "saturn-convert: " << why << "\n" << kUsage;
@@ -128,7 +134,7 @@ int main(int argc, char** argv) {
     }
     static const std::set<std::string> kValued = {"-o", "--input-shape", "--calib", "--calib-method", "--percentile",
                                                   "--calib-cache", "--fp32-nodes", "--size", "--mean", "--std",
-                                                  "--threads"};
+                                                  "--threads", "--weight-range", "--emit-qdq", "--report"};
     if (kValued.count(a)) {
       if (i + 1 >= argc) return usage(a + " needs a value");
       const std::string v = argv[++i];
@@ -157,6 +163,15 @@ int main(int argc, char** argv) {
         have_percentile = true;
       } else if (a == "--calib-cache") {
         int8.cache_path = v;
+      } else if (a == "--emit-qdq") {
+        int8.qdq_path = v;
+      } else if (a == "--report") {
+        int8.report_path = v;
+      } else if (a == "--weight-range") {
+        if (v == "auto") int8.weight_range = saturn::converter::WeightRange::kAuto;
+        else if (v == "full") int8.weight_range = saturn::converter::WeightRange::kFull;
+        else if (v == "reduced") int8.weight_range = saturn::converter::WeightRange::kReduced;
+        else return usage("bad --weight-range '" + v + "' (expected auto, full or reduced)");
       } else if (a == "--fp32-nodes") {
         for (const auto& n : split(v, ','))
           if (!n.empty()) int8.fp32_nodes.insert(n);
@@ -187,6 +202,9 @@ int main(int argc, char** argv) {
   if (out.empty()) return usage("no output file (-o OUT.saturn)");
   if (!int8.enabled && (!calib.empty() || !int8.cache_path.empty() || !int8.fp32_nodes.empty() || int8.per_tensor_weights))
     return usage("--calib, --calib-cache, --fp32-nodes and --per-tensor-weights need --int8");
+  if (!int8.enabled && !int8.qdq_path.empty()) return usage("--emit-qdq needs --int8");
+  if (!int8.report_path.empty() && (!int8.enabled || calib.empty()))
+    return usage("--report needs --int8 and --calib (it runs FP32 and INT8 over the calibration data)");
   if (have_percentile && int8.ranges.method != calibrate::Method::kPercentile)
     return usage("--percentile needs --calib-method percentile");
   if (int8.enabled && calib.empty() && int8.cache_path.empty()) return usage("--int8 needs --calib or --calib-cache");
@@ -234,6 +252,8 @@ int main(int argc, char** argv) {
               << (report.cache_written ? ", cache written to '" + int8.cache_path + "'" : "") << "\n";
     std::cout << "int8: " << q.int8_nodes << " nodes INT8, " << q.fp32_nodes << " nodes FP32, " << q.quantize_nodes
               << " Quantize, " << q.dequantize_nodes << " Dequantize, " << q.fused_residuals << " residual Adds fused\n";
+    std::cout << "weights: " << (report.reduced_range ? "reduced range (7 bits)" : "full range (8 bits)") << "\n";
+    if (!int8.report_path.empty()) std::cout << "report: wrote " << int8.report_path << "\n";
     if (!q.fp32_node_names.empty()) {
       std::cout << "fp32 nodes:";
       for (const auto& n : q.fp32_node_names) std::cout << " " << n;

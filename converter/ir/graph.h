@@ -68,10 +68,15 @@ Attribute int_attribute(int64_t v);
 Attribute float_attribute(float v);
 
 enum class ActivationKind { kNone = 0, kRelu, kClip, kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh };
+// y = scale * f(x) + shift with f given by kind, alpha, beta (schema/saturn.fbs, ActivationKind);
+// the affine tail (scale, shift) is set by fold_affine_tails (converter/passes/passes.h).
 struct Activation {
   ActivationKind kind = ActivationKind::kNone;
   float alpha = 0;
   float beta = 0;
+  float scale = 1.f, shift = 0.f;
+
+  bool has_tail() const { return scale != 1.f || shift != 0.f; }
 };
 
 struct Node {

@@ -134,11 +134,11 @@ Result<const ir::Tensor*> LowerContext::constant_input(size_t i, const std::stri
 }
 
 flatbuffers::Offset<fb::Activation> LowerContext::activation(const ir::Activation& a) {
-  return fb::CreateActivation(fbb, static_cast<fb::ActivationKind>(a.kind), a.alpha, a.beta);
+  return fb::CreateActivation(fbb, static_cast<fb::ActivationKind>(a.kind), a.alpha, a.beta, a.scale, a.shift);
 }
 
 flatbuffers::Offset<fb::Activation> LowerContext::fused_activation() {
-  if (node.fused.kind == ir::ActivationKind::kNone) return 0;
+  if (node.fused.kind == ir::ActivationKind::kNone && !node.fused.has_tail()) return 0;
   return activation(node.fused);
 }
 

@@ -70,11 +70,16 @@ class Pass {
       for (const auto& n : g_.nodes) found = found || n.name == name;
       if (!found) return Status::error("--fp32-nodes: no node named '" + name + "' in the optimised graph");
     }
-    Regions r = quantize::decide_regions(g_, o_.fp32_nodes);
-    std::vector<std::pair<std::string, std::string>> links;
-    result_.summary.fused_residuals = quantize::fuse_residuals(g_, r, &links);
+    std::set<std::string> fp32_nodes = o_.fp32_nodes;
+    // Without VNNI an activation x activation MatMul has no exact fast INT8 kernel (its s8 B cannot
+    // be reduced offline) and oneDNN's reference one is ~1000x slower than FP32: keep it FP32.
+    if (o_.reduced_range)
+      for (const auto& n : g_.nodes)
+        if (n.op_type == "MatMul" && n.domain.empty() && !g_.constant(n.input(1))) fp32_nodes.insert(n.name);
+    Regions r = quantize::decide_regions(g_, fp32_nodes);
+    result_.summary.fused_residuals = quantize::fuse_residuals(g_, r);
     regions_ = std::move(r);
-    SATURN_RETURN_IF_ERROR(assign_groups(links));
+    SATURN_RETURN_IF_ERROR(assign_groups());
     SATURN_RETURN_IF_ERROR(quantize_weights());
     rewrite();
     if (!g_.sort_topologically()) return Status::error("internal: the INT8 graph has a cycle");
@@ -84,7 +89,7 @@ class Pass {
 
  private:
   // Tensors with an INT8 version: INT8-produced ones and the runtime inputs of INT8 nodes.
-  Status assign_groups(const std::vector<std::pair<std::string, std::string>>& links) {
+  Status assign_groups() {
     Groups scale, type;
     std::set<std::string> force_signed;
     auto add = [&](const std::string& t) {
@@ -106,8 +111,6 @@ class Pass {
         }
       if (n.op_type == "MatMul" && !g_.constant(n.input(1))) force_signed.insert(n.input(1));
     }
-    for (const auto& [a, b] : links) type.unite(a, b);
-    for (const auto& [a, b] : links) scale.root(a), scale.root(b);
     // Signedness per type group.
     std::map<std::string, const ir::Node*> producer;
     for (const auto& n : g_.nodes)
@@ -120,8 +123,11 @@ class Pass {
       bool nonneg = it->second.min >= 0.f;
       auto p = producer.find(t);
       if (p != producer.end()) {
+        // f >= lo (Relu: 0, Clip: alpha); the tail scale * f + shift >= 0 when scale >= 0 and scale * lo + shift >= 0.
         const ir::Activation& a = p->second->fused;
-        nonneg = nonneg || a.kind == ir::ActivationKind::kRelu || (a.kind == ir::ActivationKind::kClip && a.alpha >= 0.f);
+        const bool relu = a.kind == ir::ActivationKind::kRelu, clip = a.kind == ir::ActivationKind::kClip;
+        const float lo = clip ? a.alpha : 0.f;
+        nonneg = nonneg || ((relu || clip) && a.scale >= 0.f && a.scale * lo + a.shift >= 0.f);
       }
       if (!nonneg || force_signed.count(t)) signed_roots.insert(type.root(t));
     }
@@ -150,8 +156,9 @@ class Pass {
 
   // Adds an s8 weight tensor derived from constant `name` and returns its name and scales.
   std::pair<std::string, quantize::QuantizedWeights> add_weights(const std::string& name, const std::vector<float>& v,
-                                                                 const std::vector<int64_t>& dims, int axis) {
-    quantize::QuantizedWeights q = quantize::quantize_weights(v, dims, o_.per_tensor_weights ? -1 : axis);
+                                                                 const std::vector<int64_t>& dims, int axis,
+                                                                 quantize::WeightGrid grid) {
+    quantize::QuantizedWeights q = quantize::quantize_weights(v, dims, o_.per_tensor_weights ? -1 : axis, grid);
     ir::Tensor t;
     t.name = g_.unique_name(name + "_s8");
     t.dtype = ir::ElemType::kInt8;
@@ -181,6 +188,18 @@ class Pass {
     return n;
   }
 
+  // The weight grid of a Conv/ConvTranspose `n` with weights `w` (quantize_pass.h, weights.h).
+  quantize::WeightGrid conv_grid(const ir::Node& n, const ir::Tensor& w) const {
+    const int64_t group = n.attr_int("group", 1);
+    // Conv W [M, C/g, ...], ConvTranspose W [C, M/g, ...]: depthwise when one channel per group.
+    const bool depthwise = group > 1 && w.dims.size() > 2 && w.dims[0] == group && w.dims[1] == 1;
+    if (!o_.reduced_range) return quantize::kFullRange;
+    const bool s8_input = act_.at(n.input(0)).second == ir::ElemType::kInt8;
+    if (s8_input) return quantize::kReducedRangeEven;
+    return depthwise ? quantize::kFullRange : quantize::kReducedRange;
+  }
+  quantize::WeightGrid matmul_grid() const { return o_.reduced_range ? quantize::kReducedRange : quantize::kFullRange; }
+
   Status quantize_weights() {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       if (!regions_.int8[i]) continue;
@@ -190,7 +209,7 @@ class Pass {
         // holds every output channel only when group is 1 (grouped: per-tensor scales).
         const ir::Tensor w = *g_.constant(n.input(1));
         const int axis = n.op_type == "Conv" ? 0 : (n.attr_int("group", 1) == 1 ? 1 : -1);
-        auto [wn, wq] = add_weights(w.name, ir::as_floats(w), w.dims, axis);
+        auto [wn, wq] = add_weights(w.name, ir::as_floats(w), w.dims, axis, conv_grid(n, w));
         n.inputs[1] = wn;
         if (!n.input(2).empty())
           n.inputs[2] = add_bias(n.input(2), ir::as_floats(*g_.constant(n.input(2))), alpha_of(n.input(0)), wq);
@@ -201,7 +220,7 @@ class Pass {
         const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
         std::vector<float> bv = ir::as_floats(b);
         for (float& x : bv) x *= alpha;
-        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis);
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid());
         n.inputs[1] = bn;
         if (!n.input(2).empty()) {
           std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
@@ -214,7 +233,7 @@ class Pass {
       } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {
         const ir::Tensor b = *g_.constant(n.input(1));
         const int axis = b.dims.size() >= 2 ? static_cast<int>(b.dims.size()) - 1 : -1;
-        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis).first;
+        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, matmul_grid()).first;
       }
     }
     return Status::ok();

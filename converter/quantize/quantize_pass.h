@@ -18,14 +18,18 @@
 //   - Tensors that must share one scale form a group: a pool, resize or data-movement op's input and
 //     output; all inputs and the output of a Concat. A group's T is the largest T of its members and
 //     its type is s8 (alpha = T/127) if any member can go negative, else u8 (alpha = T/255). A tensor
-//     cannot go negative when its calibrated min >= 0 or its producer has a fused Relu or Clip with a
-//     lower bound >= 0. A runtime MatMul B is always s8; a fused residual has its Conv output's type.
+//     cannot go negative when its calibrated min >= 0 or its producer has a fused Relu (lo = 0) or
+//     Clip (lo = its lower bound) whose result, with the affine tail, stays >= 0: scale >= 0 and
+//     scale * lo + shift >= 0 (without a tail: lo >= 0). A runtime MatMul B is always s8; a fused residual R keeps its own type and scale.
 //   - T = 0 (a tensor that was all zeros in calibration) gets alpha = 1/levels (as if T = 1): zeros
 //     stay exact, and the bias scale alpha_in * alpha_w stays far from int32 overflow.
 //   - Weights s8 per output channel (Conv W axis 0; ConvTranspose W [C, M/g, ...] axis 1 when group
 //     is 1, per tensor when grouped; Gemm B the N axis of B as stored; MatMul B its
 //     last axis), or per tensor with options.per_tensor_weights; bias s32 (quantize/weights.h).
 //     Gemm's alpha and beta are folded (alpha into B before quantizing, beta into C) and set to 1.
+//     With options.reduced_range (for CPUs without VNNI, ops/conv_int8.h) weights take 7 bits:
+//     |w_q| <= 63, and the weights of a non-depthwise Conv/ConvTranspose with an s8 input are even in
+//     [-126, 126] (quantize/weights.h WeightGrid); depthwise convs keep the full range (exact anyway).
 // Residual fusion: an INT8 Add whose INT8 output is not a graph output and one of whose inputs is
 // produced by an INT8 Conv with no activation and no other consumer becomes that Conv's 4th input
 // R (the Add's other input) with the Add's activation; the Conv takes the Add's place and output.
@@ -46,6 +50,7 @@ namespace saturn::converter {
 struct QuantizeOptions {
   calibrate::Method method = calibrate::Method::kEntropy;  // recorded in QuantParams.method
   bool per_tensor_weights = false;
+  bool reduced_range = false;  // 7-bit weights (see the header comment)
   std::set<std::string> fp32_nodes;  // node names that stay FP32 (each must exist)
 };
 

@@ -110,7 +110,7 @@ Regions decide_regions(const ir::Graph& g, const std::set<std::string>& fp32_nod
   return r;
 }
 
-int fuse_residuals(ir::Graph& g, Regions& r, std::vector<std::pair<std::string, std::string>>* type_links) {
+int fuse_residuals(ir::Graph& g, Regions& r) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
@@ -149,7 +149,6 @@ int fuse_residuals(ir::Graph& g, Regions& r, std::vector<std::pair<std::string, 
       conv.inputs[3] = res;
       conv.outputs = {add.outputs[0]};
       conv.fused = add.fused;
-      type_links->push_back({res, add.outputs[0]});
       r.int8_out.erase(c);
       g.nodes[i] = std::move(conv);
       g.nodes.erase(g.nodes.begin() + best);

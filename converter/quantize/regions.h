@@ -30,7 +30,7 @@ struct Regions {
 Regions decide_regions(const ir::Graph& graph, const std::set<std::string>& fp32_nodes);
 
 // Fuses residual Adds into Convs (rewrites graph.nodes and `regions` together). Returns the number
-// of fusions and, for each, the pair (R tensor, output tensor) whose types must agree.
-int fuse_residuals(ir::Graph& graph, Regions& regions, std::vector<std::pair<std::string, std::string>>* type_links);
+// of fusions. R keeps its own type and scale (the Conv's sum post-op reads it as such).
+int fuse_residuals(ir::Graph& graph, Regions& regions);
 
 }  // namespace saturn::converter::quantize

@@ -7,7 +7,8 @@
 
 namespace saturn::converter::quantize {
 
-QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis) {
+QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis,
+                                  WeightGrid grid) {
   QuantizedWeights q;
   q.axis = axis;
   // View the tensor as [outer, channels, inner] around `axis`.
@@ -24,13 +25,14 @@ QuantizedWeights quantize_weights(const std::vector<float>& values, const std::v
       for (int64_t i = 0; i < inner; ++i)
         abs_max[c] = std::max(abs_max[c], std::fabs(values[(o * channels + c) * inner + i]));
   q.scale.resize(abs_max.size());
-  for (size_t c = 0; c < abs_max.size(); ++c) q.scale[c] = abs_max[c] > 0.f ? abs_max[c] / 127.f : 1.f;
+  for (size_t c = 0; c < abs_max.size(); ++c) q.scale[c] = abs_max[c] > 0.f ? abs_max[c] / static_cast<float>(grid.qmax) : 1.f;
   q.values.resize(values.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t i = 0; i < inner; ++i) {
         const size_t k = static_cast<size_t>((o * channels + c) * inner + i);
-        q.values[k] = reference::quantize<int8_t>(values[k], q.scale[c]);
+        const int8_t steps = reference::quantize<int8_t>(values[k], q.scale[c] * static_cast<float>(grid.step));
+        q.values[k] = static_cast<int8_t>(steps * grid.step);
       }
   return q;
 }

@@ -1,11 +1,15 @@
 // Weight and bias quantization (DESIGN section 2).
 //
 //   Weights: s8 in [-127, 127], real = alpha_w[c] * q. Per channel along `axis` (every element whose
-//   index on `axis` is c shares alpha_w[c] = max|w_c| / 127) or per tensor (axis -1, one alpha =
-//   max|w| / 127). A channel (or tensor) of all zeros gets alpha 1: any positive alpha represents
+//   index on `axis` is c shares alpha_w[c] = max|w_c| / qmax) or per tensor (axis -1, one alpha =
+//   max|w| / qmax). A channel (or tensor) of all zeros gets alpha 1: any positive alpha represents
 //   it exactly, and 1 keeps the bias scale alpha_in * alpha_w[c] well away from overflow.
 //   Rounding is half-to-even (ops/reference/quantize.h).
 //   Bias: s32, bias_q[c] = round(b[c] / (alpha_in * alpha_w[c])), saturated to the int32 range.
+//   Grid: the values are step * k with |step * k| <= qmax and alpha_w[c] = max|w_c| / qmax. The full
+//   range is {127, 1}. The reduced range for CPUs without VNNI (ops/conv_int8.h) is {63, 1}, or
+//   {126, 2} for a Conv with an s8 input (oneDNN halves those weights, exactly only when they are
+//   even).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +23,17 @@ struct QuantizedWeights {
   int axis = -1;
 };
 
+struct WeightGrid {
+  int qmax = 127;
+  int step = 1;  // divides qmax
+};
+constexpr WeightGrid kFullRange{127, 1};
+constexpr WeightGrid kReducedRange{63, 1};
+constexpr WeightGrid kReducedRangeEven{126, 2};
+
 // `values` row-major in `dims`; axis in [0, rank) or -1 for per tensor.
-QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis);
+QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis,
+                                  WeightGrid grid = kFullRange);
 
 // b.size() == alpha_w.size(), or alpha_w has one value (per-tensor weights).
 std::vector<int32_t> quantize_bias(const std::vector<float>& b, float alpha_in, const std::vector<float>& alpha_w);

@@ -37,8 +37,10 @@ dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank) {
   return plain_desc(d, data_type(desc.dtype));
 }
 
-void append_activation(dnnl::post_ops& ops, const fb::Activation* a) {
-  if (a == nullptr) return;
+namespace {
+
+// f(x) of the activation, without its affine tail.
+void append_function(dnnl::post_ops& ops, const fb::Activation* a) {
   using alg = dnnl::algorithm;
   switch (a->kind()) {
     case fb::ActivationKind::None: return;
@@ -56,6 +58,15 @@ void append_activation(dnnl::post_ops& ops, const fb::Activation* a) {
     case fb::ActivationKind::LeakyRelu: ops.append_eltwise(1.f, alg::eltwise_relu, a->alpha(), 0.f); return;
     case fb::ActivationKind::Tanh: ops.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f); return;
   }
+}
+
+}  // namespace
+
+void append_activation(dnnl::post_ops& ops, const fb::Activation* a) {
+  if (a == nullptr) return;
+  append_function(ops, a);
+  if (a->scale() != 1.f || a->shift() != 0.f)
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, a->scale(), a->shift());
 }
 
 Status guard(const PrepareContext& ctx, const std::function<Status()>& body) {

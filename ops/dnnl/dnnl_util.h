@@ -19,7 +19,8 @@ dnnl::memory::desc memory_desc(const TensorDesc& desc);
 // Same, for logical `dims` padded with leading 1s up to `rank` (broadcasting operands).
 dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank);
 
-// Appends the fused activation (may be null or kind None: nothing appended) to `ops`.
+// Appends the fused activation (may be null or kind None: nothing appended) to `ops`, then its
+// affine tail as eltwise_linear(scale, shift) when (scale, shift) != (1, 0) (schema/saturn.fbs).
 void append_activation(dnnl::post_ops& ops, const fb::Activation* activation);
 
 // Runs `body`, turning a dnnl::error into ctx.error("oneDNN: <what> (status N)").

@@ -9,18 +9,22 @@
 
 namespace saturn::reference {
 
+// y = scale * f(x) + shift: f given by kind, alpha, beta; (scale, shift) is the affine tail.
 struct Activation {
   fb::ActivationKind kind = fb::ActivationKind::None;
   float alpha = 0.f;
   float beta = 0.f;
+  float scale = 1.f;
+  float shift = 0.f;
 
   // The node's fused activation; null means None.
   static Activation from(const fb::Activation* a) {
-    return a == nullptr ? Activation{} : Activation{a->kind(), a->alpha(), a->beta()};
+    return a == nullptr ? Activation{} : Activation{a->kind(), a->alpha(), a->beta(), a->scale(), a->shift()};
   }
 };
 
-inline double activate(const Activation& a, double x) {
+// f(x), without the tail.
+inline double activate_function(const Activation& a, double x) {
   switch (a.kind) {
     case fb::ActivationKind::None: return x;
     case fb::ActivationKind::Relu: return std::max(x, 0.0);
@@ -32,6 +36,10 @@ inline double activate(const Activation& a, double x) {
     case fb::ActivationKind::Tanh: return std::tanh(x);
   }
   return x;
+}
+
+inline double activate(const Activation& a, double x) {
+  return double{a.scale} * activate_function(a, x) + double{a.shift};
 }
 
 }  // namespace saturn::reference

@@ -133,9 +133,9 @@ std::vector<int32_t> conv_transpose_accumulate(const ConvShape& s, const int8_t*
   return transpose_accumulate(s, x, w, bias);
 }
 
-template <typename Y>
+template <typename Y, typename R>
 std::vector<Y> requantize(const std::vector<int32_t>& acc, const std::vector<int64_t>& y_dims, const Requant& q,
-                          const Y* residual) {
+                          const R* residual) {
   const int64_t channels = y_dims[1];
   int64_t inner = 1;
   for (size_t d = 2; d < y_dims.size(); ++d) inner *= y_dims[d];
@@ -152,8 +152,12 @@ std::vector<Y> requantize(const std::vector<int32_t>& acc, const std::vector<int
 
 template std::vector<uint8_t> requantize(const std::vector<int32_t>&, const std::vector<int64_t>&, const Requant&,
                                          const uint8_t*);
+template std::vector<uint8_t> requantize(const std::vector<int32_t>&, const std::vector<int64_t>&, const Requant&,
+                                         const int8_t*);
 template std::vector<int8_t> requantize(const std::vector<int32_t>&, const std::vector<int64_t>&, const Requant&,
                                         const int8_t*);
+template std::vector<int8_t> requantize(const std::vector<int32_t>&, const std::vector<int64_t>&, const Requant&,
+                                        const uint8_t*);
 template std::vector<float> requantize(const std::vector<int32_t>&, const std::vector<int64_t>&, const Requant&,
                                        const float*);
 

@@ -48,10 +48,10 @@ struct Requant {
   Activation activation;
 };
 
-// Stage 2 for output dims `y_dims` ([N, M, ...]). `residual` (y_dims elements, Y's type) may be null.
-// Y is uint8_t, int8_t or float.
-template <typename Y>
+// Stage 2 for output dims `y_dims` ([N, M, ...]). `residual` (y_dims elements of type R) may be null.
+// Y is uint8_t, int8_t or float; R is float for a float Y, else uint8_t or int8_t.
+template <typename Y, typename R = Y>
 std::vector<Y> requantize(const std::vector<int32_t>& acc, const std::vector<int64_t>& y_dims, const Requant& q,
-                          const Y* residual);
+                          const R* residual);
 
 }  // namespace saturn::reference

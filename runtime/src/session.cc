@@ -61,12 +61,16 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
   for (size_t i = 0; i < outputs.size(); ++i)
     if (outputs[i] == nullptr) return Status::error("run: output " + std::to_string(i) + " '" + outputs_[i].name + "' is null");
   if (options_.threads > 0) omp_set_num_threads(options_.threads);
+  const int threads = omp_get_max_threads();
   if (step_nanos != nullptr) step_nanos->assign(steps_.size(), 0);
 
   for (size_t i = 0; i < inputs.size(); ++i) std::memcpy(values_[input_values_[i]].data, inputs[i], inputs_[i].bytes());
   try {
+    int current = threads;
     for (size_t s = 0; s < steps_.size(); ++s) {
       Step& step = steps_[s];
+      const int wanted = step.single_thread ? 1 : threads;
+      if (wanted != current) omp_set_num_threads(current = wanted);
       if (step_nanos == nullptr) {
         step.kernel->run(step.run_ctx);
         continue;
@@ -77,7 +81,9 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
       (*step_nanos)[s] = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
     }
     stream_.wait();
+    if (current != threads) omp_set_num_threads(threads);
   } catch (const std::exception& e) {
+    omp_set_num_threads(threads);
     // Kernels do not fail in run(); this only keeps an unexpected exception from crossing the API.
     return Status::error(std::string("run: unexpected exception: ") + e.what());
   }

@@ -110,6 +110,7 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
   SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
   SATURN_RETURN_IF_ERROR(impl->plan_memory());
   impl->resolve_pointers();
+  impl->mark_light_steps();
   for (const Step& step : impl->steps_) impl->step_infos_.push_back(step.info);
   return impl;
 }
@@ -140,7 +141,7 @@ Status Session::Impl::add_node(int index) {
     const int id = step.inputs[i];
     if (id == -1 || values_[id].constant != nullptr || values_[id].desc.dims.size() != 4) continue;
     Layout want = Layout::kPlain;
-    if (entry->layout == LayoutPolicy::kNhwc && i == 0) want = Layout::kNhwc;
+    if (entry->layout == LayoutPolicy::kNhwc) want = Layout::kNhwc;
     if (entry->layout == LayoutPolicy::kFollowFirst) want = first_layout;
     if (values_[id].desc.layout == want) continue;
     Result<int> converted = convert(id, want, node);
@@ -196,6 +197,17 @@ Status Session::Impl::add_node(int index) {
   if (main_input != -1) step.info.dtype = values_[main_input].desc.dtype;
   steps_.push_back(std::move(step));
   return Status::ok();
+}
+
+void Session::Impl::mark_light_steps() {
+  for (Step& step : steps_) {
+    if (step.info.macs != 0) continue;
+    size_t bytes = 0;
+    for (const auto* ids : {&step.inputs, &step.outputs})
+      for (int id : *ids)
+        if (id != -1 && values_[id].constant == nullptr) bytes += values_[id].desc.bytes();
+    step.single_thread = bytes <= kLightStepBytes;
+  }
 }
 
 Result<int> Session::Impl::convert(int value, Layout target, const fb::Node& node) {

@@ -63,6 +63,8 @@ class Session::Impl {
     int scratch_buffer = -1;
     StepInfo info;
     StepRunContext run_ctx;
+    // Runs on one thread (see mark_light_steps); otherwise on the session's threads.
+    bool single_thread = false;
   };
   // One graph output: where its bytes are after run (a value in the arena, or a constant).
   struct OutputSource {
@@ -76,6 +78,12 @@ class Session::Impl {
 
  private:
   Status add_node(int index);
+  // Light steps (no multiply-accumulates: reorders, elementwise, pooling, data movement) whose
+  // runtime tensors total at most kLightStepBytes run on one thread: an OpenMP fork/join costs more
+  // than it saves there, and on a loaded machine a preempted worker stalls the barrier for a
+  // scheduler tick. Their oneDNN primitives read the thread count when they execute.
+  static constexpr size_t kLightStepBytes = 256 * 1024;
+  void mark_light_steps();
   // The value holding `value` in layout `target`, inserting (once) a Reorder step that serves `node`.
   Result<int> convert(int value, Layout target, const fb::Node& node);
   // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset.

@@ -218,6 +218,82 @@ TEST(QuantizePass, ResidualAddFusesIntoConv) {
   EXPECT_EQ(conv2->op_as_Conv()->activation()->kind(), fb::ActivationKind::Relu);
 }
 
+// A ResNet downsample block: the shortcut is a Conv without activation (s8), the block output after
+// the Add's Relu is u8 all the same (R keeps its own type and scale).
+TEST(QuantizePass, ResidualWithSignedShortcutKeepsAnUnsignedBlockOutput) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w1", {4, 4, 1, 1}, weights(16, 11, 0.5f)).floats("wd", {4, 4, 1, 1}, weights(16, 12, 0.5f));
+  b.floats("w2", {4, 4, 1, 1}, weights(16, 13, 0.5f)).floats("w3", {2, 4, 1, 1}, weights(8, 14, 0.5f));
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.node("Conv", {"x", "wd"}, {"d"}, "downsample");
+  b.node("Conv", {"r1", "w2"}, {"c2"}, "conv2");
+  b.node("Add", {"c2", "d"}, {"s"}, "add");
+  b.node("Relu", {"s"}, {"sr"}, "relu2");
+  b.node("Conv", {"sr", "w3"}, {"y"}, "conv3");
+  auto m = convert_int8(b.save("q_residual_signed.onnx"), {samples("x", {2, 4, 4, 4}, 7)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->report.quantize.fused_residuals, 1);
+  const fb::Node* conv2 = m->node("conv2");
+  ASSERT_EQ(conv2->inputs()->size(), 4u);
+  const fb::Tensor* r = m->input(conv2, 3);
+  EXPECT_EQ(r->name()->str(), "d");
+  EXPECT_EQ(r->dtype(), fb::DType::S8);
+  EXPECT_EQ(m->output(conv2)->dtype(), fb::DType::U8);
+  EXPECT_NE(scale_of(r), scale_of(m->output(conv2)));
+}
+
+// --weight-range reduced: |w_q| <= 63 behind a u8 input and for Gemm, even values up to 126 behind
+// an s8 input, and the full range for a depthwise conv.
+TEST(QuantizePass, ReducedRangeWeightGrids) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w1", {4, 4, 3, 3}, weights(144, 21, 0.3f)).floats("wdw", {4, 1, 3, 3}, weights(36, 22, 0.3f));
+  b.floats("w2", {4, 4, 1, 1}, weights(16, 23, 0.3f)).floats("B", {64, 3}, weights(192, 24, 0.3f));
+  auto& c1 = b.node("Conv", {"x", "w1"}, {"c1"}, "conv_s8_input");
+  OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  auto& dw = b.node("Conv", {"r1", "wdw"}, {"c2"}, "depthwise");
+  OnnxBuilder::attr(dw, "group", int64_t{4});
+  OnnxBuilder::attr(dw, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c2"}, {"r2"}, "relu2");
+  b.node("Conv", {"r2", "w2"}, {"c3"}, "conv_u8_input");
+  b.node("Relu", {"c3"}, {"r3"}, "relu3");
+  OnnxBuilder::attr(b.node("Flatten", {"r3"}, {"f"}, "flatten"), "axis", int64_t{1});
+  b.node("Gemm", {"f", "B"}, {"y"}, "gemm");
+  ConvertOptions o;
+  o.int8.weight_range = WeightRange::kReduced;
+  auto m = convert_int8(b.save("q_reduced.onnx"), {samples("x", {2, 4, 4, 4}, 8)}, o);
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_TRUE(m->report.reduced_range);
+  struct Want {
+    const char* node;
+    int qmax;
+    bool even;
+  };
+  for (const Want& want : {Want{"conv_s8_input", 126, true}, Want{"depthwise", 127, false},
+                           Want{"conv_u8_input", 63, false}, Want{"gemm", 63, false}}) {
+    SCOPED_TRACE(want.node);
+    const fb::Node* n = m->node(want.node);
+    ASSERT_TRUE(n);
+    const fb::Tensor* w = m->input(n, 1);
+    ASSERT_EQ(w->dtype(), fb::DType::S8);
+    const auto* data = m->model->fb().buffers()->Get(w->buffer())->data();
+    const int8_t* v = reinterpret_cast<const int8_t*>(data->data());
+    int max_abs = 0;
+    bool even = true;
+    for (size_t i = 0; i < data->size(); ++i) {
+      max_abs = std::max(max_abs, std::abs(static_cast<int>(v[i])));
+      even = even && v[i] % 2 == 0;
+    }
+    EXPECT_EQ(max_abs, want.qmax);  // every channel's extreme lands on the grid's end
+    EXPECT_EQ(even, want.even);
+  }
+  EXPECT_EQ(m->input(m->node("conv_s8_input"), 0)->dtype(), fb::DType::S8);
+  EXPECT_EQ(m->input(m->node("conv_u8_input"), 0)->dtype(), fb::DType::U8);
+}
+
 TEST(QuantizePass, Fp32NodesStayFp32) {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");

@@ -40,7 +40,11 @@ struct Int8Case {
   bool residual = false;
   bool residual_plain = false;  // a Plain residual for an Nhwc Y (the kernel reorders it)
   bool per_channel = true;
-  bool small_weights = false;  // |w_q| <= 64: oneDNN's fast kernels are exact for a U8 X without VNNI
+  // The converter's reduced-range weights for X's type (converter/quantize/weights.h): |w_q| <= 63
+  // for a U8 X, even w_q in [-126, 126] for an S8 X; oneDNN's fast kernels are exact on them without
+  // VNNI (conv_int8.h). Otherwise full range [-127, 127].
+  bool reduced_weights = false;
+  DType r_type = DType::kU8;  // the residual's type: Y's, or the other INT8 type
   Activation act;
   DType x_type = DType::kU8;
   DType y_type = DType::kU8;
@@ -113,7 +117,8 @@ std::vector<Int8Case> generate(bool transpose) {
         c.residual_plain = c.residual && index % 2 == 0;
         // Per-channel weight scales of a grouped ConvTranspose have no axis holding M: per tensor.
         c.per_channel = index % 5 != 2 && !(transpose && c.shape.group > 1);
-        c.small_weights = index % 2 == 0;
+        c.reduced_weights = index % 2 == 0;
+        c.r_type = y_type == DType::kF32 || index % 4 != 2 ? y_type : (y_type == DType::kU8 ? DType::kS8 : DType::kU8);
         c.act = activation_for(kind);
         c.x_type = x_type;
         c.y_type = y_type;
@@ -121,9 +126,34 @@ std::vector<Int8Case> generate(bool transpose) {
         std::ostringstream name;
         name << index << "_" << fb::EnumNameActivationKind(kind) << "_" << dtype_name(x_type) << "_to_"
              << dtype_name(y_type) << "_" << c.shape.x.size() - 2 << "d_g" << c.shape.group
-             << (c.per_channel ? "_perchannel" : "_pertensor") << (c.small_weights ? "_w64" : "_w127")
+             << (c.per_channel ? "_perchannel" : "_pertensor") << (c.reduced_weights ? "_w7" : "_w127")
              << (c.bias ? "_bias" : "")
-             << (c.residual ? (c.residual_plain ? "_residualplain" : "_residual") : "");
+             << (c.residual ? (c.residual_plain ? "_residualplain_" : "_residual_") + std::string(dtype_name(c.r_type)) : "");
+        c.name = name.str();
+        cases.push_back(c);
+        ++index;
+      }
+  // Affine tails (scale * f + shift, schema Activation), negative scale and shift included.
+  const Activation tails[] = {{Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f},
+                              {Kind::Clip, -0.5f, 1.5f, 0.5f, 0.25f}};
+  for (const Activation& tail : tails)
+    for (DType x_type : {DType::kU8, DType::kS8})
+      for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+        Int8Case c;
+        c.transpose = transpose;
+        c.shape = random_shape(gen, transpose, index);
+        c.bias = index % 4 != 1;
+        c.residual = !transpose && index % 3 == 1;
+        c.per_channel = !(transpose && c.shape.group > 1);
+        c.r_type = y_type;
+        c.act = tail;
+        c.x_type = x_type;
+        c.y_type = y_type;
+        c.seed = 100 + static_cast<uint32_t>(index);
+        std::ostringstream name;
+        name << index << "_" << fb::EnumNameActivationKind(tail.kind) << "_tail_" << dtype_name(x_type) << "_to_"
+             << dtype_name(y_type) << "_" << c.shape.x.size() - 2 << "d_g" << c.shape.group << (c.bias ? "_bias" : "")
+             << (c.residual ? "_residual" : "");
         c.name = name.str();
         cases.push_back(c);
         ++index;
@@ -139,7 +169,7 @@ OpFn op_for(const Int8Case& c) {
     const std::vector<int32_t> kernel = i32(s.kernel), strides = i32(s.strides), dilations = i32(s.dilations);
     std::vector<int32_t> pads = i32(s.pad_begin);
     for (int64_t p : s.pad_end) pads.push_back(static_cast<int32_t>(p));
-    const auto act = fb::CreateActivation(b, c.act.kind, c.act.alpha, c.act.beta);
+    const auto act = fb::CreateActivation(b, c.act.kind, c.act.alpha, c.act.beta, c.act.scale, c.act.shift);
     const int32_t group = static_cast<int32_t>(s.group);
     if (c.transpose) {
       const std::vector<int32_t> op = i32(s.output_padding);
@@ -185,12 +215,15 @@ std::vector<int32_t> accumulate(const Int8Case& c, const Operands& o) {
 // The reference output as raw bytes of Y's type.
 std::vector<uint8_t> reference_output(const Int8Case& c, const Operands& o, const std::vector<int32_t>& acc) {
   const bool r = c.residual;
+  const uint8_t* r_u8 = r && c.r_type == DType::kU8 ? o.residual.data() : nullptr;
+  const int8_t* r_s8 = r && c.r_type == DType::kS8 ? reinterpret_cast<const int8_t*>(o.residual.data()) : nullptr;
   switch (c.y_type) {
     case DType::kU8:
-      return bytes_of(reference::requantize<uint8_t>(acc, o.y_dims, o.q, r ? o.residual.data() : nullptr));
+      return r_s8 ? bytes_of(reference::requantize<uint8_t>(acc, o.y_dims, o.q, r_s8))
+                  : bytes_of(reference::requantize<uint8_t>(acc, o.y_dims, o.q, r_u8));
     case DType::kS8:
-      return bytes_of(reference::requantize<int8_t>(
-          acc, o.y_dims, o.q, r ? reinterpret_cast<const int8_t*>(o.residual.data()) : nullptr));
+      return r_u8 ? bytes_of(reference::requantize<int8_t>(acc, o.y_dims, o.q, r_u8))
+                  : bytes_of(reference::requantize<int8_t>(acc, o.y_dims, o.q, r_s8));
     default: {
       const std::vector<float> res = cast_bytes<float>(o.residual);
       return bytes_of(reference::requantize<float>(acc, o.y_dims, o.q, r ? res.data() : nullptr));
@@ -208,8 +241,10 @@ Operands make_operands(const Int8Case& c) {
   const int64_t m = s.out_channels, cg = s.x[1] / s.group;
   o.w_dims = c.transpose ? std::vector<int64_t>{s.x[1], m / s.group} : std::vector<int64_t>{m, cg};
   o.w_dims.insert(o.w_dims.end(), s.kernel.begin(), s.kernel.end());
-  std::uniform_int_distribution<int> wd(c.small_weights ? -64 : -127, c.small_weights ? 64 : 127);
-  for (int64_t i = 0; i < op_util::product(o.w_dims, 0, o.w_dims.size()); ++i) o.w.push_back(static_cast<int8_t>(wd(gen)));
+  const int w_step = c.reduced_weights && c.x_type == DType::kS8 ? 2 : 1;
+  const int w_bound = c.reduced_weights ? 63 : 127;
+  std::uniform_int_distribution<int> wd(-w_bound, w_bound);
+  for (int64_t i = 0; i < op_util::product(o.w_dims, 0, o.w_dims.size()); ++i) o.w.push_back(static_cast<int8_t>(w_step * wd(gen)));
   std::uniform_int_distribution<int> bd(-20000, 20000);
   for (int64_t i = 0; i < m; ++i) o.bias.push_back(bd(gen));
   std::uniform_real_distribution<float> sd(0.5f, 2.f);
@@ -222,7 +257,7 @@ Operands make_operands(const Int8Case& c) {
   // alpha_y from the real output range (no residual), so that the output uses its whole range and
   // the largest values saturate; the residual then gets a scale of the same order.
   const std::vector<int32_t> acc = accumulate(c, o);
-  const std::vector<float> real = reference::requantize<float>(acc, o.y_dims, o.q, nullptr);
+  const std::vector<float> real = reference::requantize<float>(acc, o.y_dims, o.q, static_cast<const float*>(nullptr));
   float hi = 1e-3f;
   for (float v : real) hi = std::max(hi, c.y_type == DType::kU8 ? v : std::fabs(v));
   o.q.alpha_y = 0.9f * hi / (c.y_type == DType::kU8 ? 255.f : 127.f);
@@ -232,7 +267,7 @@ Operands make_operands(const Int8Case& c) {
     if (c.y_type == DType::kF32) {
       o.residual = bytes_of(random_floats(y_count, -hi / 2, hi / 2, c.seed + 7));
     } else {
-      std::uniform_int_distribution<int> rd(c.y_type == DType::kU8 ? 0 : -127, c.y_type == DType::kU8 ? 255 : 127);
+      std::uniform_int_distribution<int> rd(c.r_type == DType::kU8 ? 0 : -127, c.r_type == DType::kU8 ? 255 : 127);
       for (size_t i = 0; i < y_count; ++i) o.residual.push_back(static_cast<uint8_t>(rd(gen)));
     }
   }
@@ -279,7 +314,7 @@ void run_case(const Int8Case& c, Tally* tally) {
   }
   if (c.residual) {
     const bool plain = !nhwc || c.residual_plain;
-    TensorDesc rd = desc(o.y_dims, c.y_type, plain ? Layout::kPlain : Layout::kNhwc, "r");
+    TensorDesc rd = desc(o.y_dims, c.r_type, plain ? Layout::kPlain : Layout::kNhwc, "r");
     if (c.y_type != DType::kF32) rd.quant = qr.get();
     h.add_input(rd, plain ? o.residual : physical(o.residual, o.y_dims, ysize));
   }
@@ -289,7 +324,7 @@ void run_case(const Int8Case& c, Tally* tally) {
   // Without VNNI, oneDNN 2.6 has no exact INT8 deconvolution for an S8 X or weights beyond +-64
   // (conv_int8.h): prepare() must refuse those, and only those, with a clear message.
   if (!st.is_ok() && c.transpose && !conv_int8::cpu_has_vnni() &&
-      !(c.x_type == DType::kU8 && c.small_weights)) {
+      !(c.x_type == DType::kU8 && c.reduced_weights)) {
     EXPECT_EQ(st.message().rfind("node 'conv' (ConvTranspose): oneDNN has no exact INT8 implementation for these "
                                  "operands on this CPU (no VNNI; ",
                                  0),
@@ -427,13 +462,13 @@ TEST(ConvInt8Reference, DequantizedMatchesFp32OfDequantizedInputs) {
       for (size_t i = 0; i < conv.data.size(); ++i) {
         double real = conv.data[i];
         if (c.residual) {
-          switch (c.y_type) {
+          switch (c.r_type) {
             case DType::kU8: real += double{o.q.alpha_r} * o.residual[i]; break;
             case DType::kS8: real += double{o.q.alpha_r} * static_cast<int8_t>(o.residual[i]); break;
             default: real += cast_bytes<float>(o.residual)[i]; break;
           }
         }
-        const double want = activate(c.act.kind, c.act.alpha, c.act.beta, real);
+        const double want = c.act.scale * activate(c.act.kind, c.act.alpha, c.act.beta, real) + c.act.shift;
         if (c.y_type == DType::kF32) {
           const float got = cast_bytes<float>(got_bytes)[i];
           ASSERT_NEAR(got, want, 1e-5 * std::max(1.0, std::fabs(want))) << "at " << i;
@@ -566,9 +601,9 @@ TEST(ConvInt8Errors, MessagesNameTheTensorAndTheRule) {
             "node 'conv' (Conv): output 0 'y' has 0 quant scales, expected 1 (per tensor)");
   e = ErrorSetup{};
   e.residual = true;
-  e.r_type = DType::kS8;
+  e.r_type = DType::kF32;
   EXPECT_EQ(prepare_error_case(e).message(),
-            "node 'conv' (Conv): input 3 'r' (residual) has dtype s8, expected the output's dtype u8");
+            "node 'conv' (Conv): input 3 'r' (residual) has dtype f32, expected u8 or s8 (the output is u8)");
   e = ErrorSetup{};
   e.transpose = true;
   e.group = 2;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "converter/convert.h"
+#include "saturn/version.h"
 #include "tools/common/npy.h"
 
 namespace saturn::tools {
@@ -98,9 +99,10 @@ TEST_F(CliTest, RunErrorsExitOneWithTheMessage) {
 TEST_F(CliTest, InspectPrintsModelAndPlan) {
   Ran r = run(tool("saturn-inspect") + " " + model_);
   ASSERT_EQ(r.code, 0) << r.output;
-  for (const char* expected : {"schema version: 1", "inputs (2):", "  x  F32 [3, 4, 5]", "outputs (1):",
-                               "  sum  F32 [3, 4, 5]", "nodes (1):", "Binary", "Add", "total weight bytes: 0",
-                               "execution steps (", "arena: "}) {
+  const std::string version = "schema version: " + std::to_string(kSchemaVersion);
+  for (const std::string& expected :
+       std::vector<std::string>{version, "inputs (2):", "  x  F32 [3, 4, 5]", "outputs (1):", "  sum  F32 [3, 4, 5]",
+                                "nodes (1):", "Binary", "Add", "total weight bytes: 0", "execution steps (", "arena: "}) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << "missing '" << expected << "' in:\n" << r.output;
   }
   EXPECT_EQ(run(tool("saturn-inspect")).code, 2);

@@ -22,8 +22,11 @@ std::string list(const flatbuffers::Vector<T>* v) {
   return s + "]";
 }
 
+// " act=Kind[(params)][*scale][+shift]" (the affine tail only when not 1 / 0), e.g.
+// " act=HardSwish*0.5+0.1"; empty without an activation.
 std::string activation(const fb::Activation* a) {
-  if (a == nullptr || a->kind() == fb::ActivationKind::None) return "";
+  const bool tail = a != nullptr && (a->scale() != 1.f || a->shift() != 0.f);
+  if (a == nullptr || (a->kind() == fb::ActivationKind::None && !tail)) return "";
   std::ostringstream s;
   s << " act=" << fb::EnumNameActivationKind(a->kind());
   switch (a->kind()) {
@@ -32,6 +35,9 @@ std::string activation(const fb::Activation* a) {
     case fb::ActivationKind::LeakyRelu: s << "(" << a->alpha() << ")"; break;
     default: break;
   }
+  if (a->scale() != 1.f) s << "*" << a->scale();
+  if (a->shift() > 0.f) s << "+" << a->shift();
+  if (a->shift() < 0.f) s << a->shift();
   return s.str();
 }
 
