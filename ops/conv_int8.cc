@@ -84,7 +84,8 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
   plan->depthwise = w_dims.size() > 2 && w_dims[1] == 1 && out_channels == ctx.input(0).dims[1];
   plan->max_abs_weight = w == nullptr ? 127 : 0;
   plan->even_weights = w != nullptr;
-  for (int64_t i = 0; w != nullptr && i < ctx.input(1).elements(); ++i) {
+  const int64_t w_count = w == nullptr ? 0 : ctx.input(1).elements();
+  for (int64_t i = 0; i < w_count; ++i) {
     plan->max_abs_weight = std::max(plan->max_abs_weight, std::abs(static_cast<int>(w[i])));
     plan->even_weights = plan->even_weights && w[i] % 2 == 0;
   }
