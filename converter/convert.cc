@@ -1,6 +1,7 @@
 // convert_onnx_file: import -> passes -> writer, and the INT8 path (converter/convert.h).
 #include "converter/convert.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "converter/calibrate/calib_cache.h"
@@ -16,6 +17,14 @@
 namespace saturn::converter {
 
 namespace {
+
+// Activations whose output range is bounded by the model itself: Clip with two finite bounds (ReLU6),
+// Sigmoid, HardSigmoid, Tanh (calibrate/ranges.h, max_method_tensors).
+bool bounded_activation(const ir::Activation& a) {
+  using K = ir::ActivationKind;
+  if (a.kind == K::kClip) return std::isfinite(a.alpha) && std::isfinite(a.beta);
+  return a.kind == K::kSigmoid || a.kind == K::kHardSigmoid || a.kind == K::kTanh;
+}
 
 // The calibration samples and their histograms, kept for the report (converter/report/report.h).
 struct CalibrationKept {
@@ -59,6 +68,8 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
   }
   calibrate::RangeOptions range_options = o.ranges;
   range_options.max_method_tensors.insert(graph.inputs.begin(), graph.inputs.end());
+  for (const ir::Node& n : graph.nodes)
+    if (bounded_activation(n.fused) && n.outputs.size() == 1) range_options.max_method_tensors.insert(n.outputs[0]);
   calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), range_options);
   if (!o.cache_path.empty()) {
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));

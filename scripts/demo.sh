@@ -30,6 +30,6 @@ ls -l "$DEMO/resnet50.saturn" "$DEMO/resnet50.int8.saturn" | awk '{print $5, $9}
 /usr/bin/python3 -c "import numpy as np, sys; a = np.load(sys.argv[1]); b = np.load(sys.argv[2]); \
 print('INT8 vs FP32: SQNR %.1f dB, top-1 %s' % (10 * np.log10((b ** 2).sum() / ((a - b) ** 2).sum()), \
 'agrees' if a.argmax() == b.argmax() else 'differs'))" "$DEMO/out_int8/output.npy" "$DEMO/out/output.npy"
-echo "== FP32 vs INT8 latency (Google Benchmark, batch 1, $THREADS threads)"
-SATURN_BENCH_MODELS="$DEMO/resnet50.saturn:$DEMO/resnet50.int8.saturn" SATURN_BENCH_THREADS="$THREADS" \
-  "$BIN/benchmarks/saturn_benchmarks" --benchmark_min_time=2
+echo "== INT8 vs FP32 latency (saturn-bench, interleaved, batch 1, $THREADS threads)"
+"$BIN/tools/saturn-bench" "$DEMO/resnet50.int8.saturn" --vs "$DEMO/resnet50.saturn" --threads "$THREADS" \
+  --min-time 5 --json "$DEMO/bench.json"

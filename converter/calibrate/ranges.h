@@ -29,7 +29,10 @@ struct RangeOptions {
   // Tensors whose threshold is max|x| whatever the method: the graph inputs. Their range is set by
   // preprocessing, not by rare outliers, and their |x| histogram folds two populations (e.g. a
   // normalized image's negative background and positive ink), on which the entropy search clips
-  // all of the ink (Fashion-MNIST: 81.0% top-1 instead of 88.7%).
+  // all of the ink (Fashion-MNIST: 81.0% top-1 instead of 88.7%). And the outputs of bounded fused
+  // activations (Clip/ReLU6, Sigmoid, HardSigmoid, Tanh): the network saturates them on purpose, and
+  // on their histogram (a spike at the bound) the entropy search clips far below the bound (a
+  // ReLU6 MobileNet-style Fashion-MNIST net: T 3.6 of 6, the next tensor at 14 dB instead of 33).
   std::set<std::string> max_method_tensors;
 };
 

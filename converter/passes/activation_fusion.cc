@@ -1,8 +1,12 @@
 // Activation fusion: first the HardSwish patterns (hardswish_pattern.cc), then every activation
 // node (Relu, Clip with constant bounds, Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh) whose
 // input comes from a Conv, ConvTranspose, Gemm, MatMul or Add/Sub/Mul/Div that has no fused
-// activation yet, when that input feeds only the activation and is not a graph output. The
+// activation yet (or a Relu/Clip that composes with a following Relu/Clip into one clamp, e.g. Relu
+// then Clip(0, 6)), when that input feeds only the activation and is not a graph output. The
 // producer takes over the activation and the activation's output name.
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "converter/activation.h"
@@ -15,8 +19,42 @@ Status fuse_hardswish_patterns(ir::Graph& graph);  // hardswish_pattern.cc
 namespace {
 bool can_take_activation(const ir::Node& n) {
   static const std::set<std::string> kOps{"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div"};
-  return n.domain.empty() && kOps.count(n.op_type) && n.outputs.size() == 1 &&
-         n.fused.kind == ir::ActivationKind::kNone;
+  return n.domain.empty() && kOps.count(n.op_type) && n.outputs.size() == 1;
+}
+
+// The lower and upper bounds of a Relu or Clip activation (no affine tail); false for other kinds.
+bool clamp_bounds(const ir::Activation& a, float* lo, float* hi) {
+  if (a.has_tail()) return false;
+  if (a.kind == ir::ActivationKind::kRelu) {
+    *lo = 0.f;
+    *hi = std::numeric_limits<float>::infinity();
+    return true;
+  }
+  if (a.kind == ir::ActivationKind::kClip) {
+    *lo = a.alpha;
+    *hi = a.beta;
+    return true;
+  }
+  return false;
+}
+
+// `first` then `second` as one activation: nothing fused yet, or two clamps (Relu followed by
+// Clip(0, 6) is how some exporters write ReLU6) whose bounds intersect. False otherwise.
+bool compose(const ir::Activation& first, const ir::Activation& second, ir::Activation* out) {
+  if (first.kind == ir::ActivationKind::kNone && !first.has_tail()) {
+    *out = second;
+    return true;
+  }
+  float lo1, hi1, lo2, hi2;
+  if (!clamp_bounds(first, &lo1, &hi1) || !clamp_bounds(second, &lo2, &hi2)) return false;
+  const float lo = std::max(lo1, lo2), hi = std::min(hi1, hi2);
+  if (lo > hi) return false;
+  if (lo == 0.f && std::isinf(hi)) {
+    *out = {ir::ActivationKind::kRelu, 0.f, 0.f};
+  } else {
+    *out = {ir::ActivationKind::kClip, lo, hi};
+  }
+  return true;
 }
 }  // namespace
 
@@ -35,8 +73,11 @@ Status fuse_activations(ir::Graph& graph) {
     if (!can_take_activation(prod)) continue;
     Result<ir::Activation> a = activation_from_node(act, graph);
     if (!a) continue;  // the lowering reports it
-    prod.fused = *a;
+    ir::Activation combined;
+    if (!compose(prod.fused, *a, &combined)) continue;
+    prod.fused = combined;
     prod.outputs[0] = act.outputs[0];
+    producers[act.outputs[0]] = p->second;  // a following activation may compose with this one
     remove[i] = true;
   }
   std::vector<ir::Node> kept;

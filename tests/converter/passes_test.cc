@@ -194,6 +194,37 @@ TEST(ActivationFusionTargets, MatMulGemmAddAndConvTranspose) {
   EXPECT_EQ(g.nodes[3].fused.kind, ir::ActivationKind::kRelu);
 }
 
+// Relu then Clip(0, 6) (an exporter's ReLU6) becomes one Clip(0, 6); Clip(-1, 1) then Relu becomes
+// Clip(0, 1); Relu then Tanh does not compose (the Tanh stays a node).
+TEST(ActivationFusionTargets, ClampsCompose) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 2, 2}).output("y").output("z").output("t");
+  b.floats("w", {1, 1, 1, 1}, {2.0f}).floats("lo", {}, {0.0f}).floats("hi", {}, {6.0f});
+  b.floats("m1", {}, {-1.0f}).floats("p1", {}, {1.0f});
+  b.node("Conv", {"x", "w"}, {"c1"}, "conv1");
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Clip", {"r1", "lo", "hi"}, {"y"});
+  b.node("Conv", {"x", "w"}, {"c2"}, "conv2");
+  b.node("Clip", {"c2", "m1", "p1"}, {"k2"});
+  b.node("Relu", {"k2"}, {"z"});
+  b.node("Conv", {"x", "w"}, {"c3"}, "conv3");
+  b.node("Relu", {"c3"}, {"r3"});
+  b.node("Tanh", {"r3"}, {"t"});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Conv", "Conv", "Tanh"}));
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kClip);
+  EXPECT_FLOAT_EQ(g.nodes[0].fused.alpha, 0.f);
+  EXPECT_FLOAT_EQ(g.nodes[0].fused.beta, 6.f);
+  EXPECT_EQ(g.nodes[1].outputs[0], "z");
+  EXPECT_EQ(g.nodes[1].fused.kind, ir::ActivationKind::kClip);
+  EXPECT_FLOAT_EQ(g.nodes[1].fused.alpha, 0.f);
+  EXPECT_FLOAT_EQ(g.nodes[1].fused.beta, 1.f);
+  EXPECT_EQ(g.nodes[2].fused.kind, ir::ActivationKind::kRelu);
+  EXPECT_EQ(g.nodes[3].input(0), "r3");
+}
+
 TEST(ActivationFusionTargets, NotFusedWhenOutputHasTwoConsumers) {
   OnnxBuilder b(13);
   b.input("x", {1, 1, 2, 2}).output("y").output("c");

@@ -294,6 +294,23 @@ TEST(QuantizePass, ReducedRangeWeightGrids) {
   EXPECT_EQ(m->input(m->node("conv_u8_input"), 0)->dtype(), fb::DType::U8);
 }
 
+// A bounded activation's output (ReLU6 here) keeps its whole range under entropy: T is the bound
+// the network saturates at, not a threshold below it (calibrate/ranges.h).
+TEST(QuantizePass, BoundedActivationKeepsItsRange) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w1", {4, 4, 1, 1}, weights(16, 31, 4.f)).floats("w2", {2, 4, 1, 1}, weights(8, 32, 0.5f));
+  b.floats("lo", {}, {0.f}).floats("hi", {}, {6.f});
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Clip", {"c1", "lo", "hi"}, {"r1"}, "relu6");
+  b.node("Conv", {"r1", "w2"}, {"y"}, "conv2");
+  auto m = convert_int8(b.save("q_relu6.onnx"), {samples("x", {8, 4, 4, 4}, 33)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Tensor* r1 = m->input(m->node("conv2"), 0);
+  EXPECT_EQ(r1->dtype(), fb::DType::U8);
+  EXPECT_FLOAT_EQ(r1->quant()->threshold(), 6.f);  // gaussian x times large weights: many saturate
+}
+
 TEST(QuantizePass, Fp32NodesStayFp32) {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");

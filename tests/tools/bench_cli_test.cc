@@ -2,7 +2,6 @@
 // FP32 and to INT8, and checks exit codes, messages and the --json file (parsed by Python's json
 // module). Timings are never asserted, only that they are there and positive.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,29 +10,16 @@
 #include <vector>
 
 #include "converter/convert.h"
+#include "tests/tools/run_command.h"
 #include "tests/converter/onnx_builder.h"
 
 namespace saturn::tools {
 namespace {
 
-struct Ran {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using testing::Ran;
+using testing::run;
 
-Ran run(const std::string& command) {
-  Ran r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-const std::string kBench = std::string(SATURN_BINARY_DIR) + "/tools/saturn-bench";
+const std::string kBench = testing::tool_path("saturn-bench");
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

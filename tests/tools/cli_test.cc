@@ -1,7 +1,6 @@
 // Runs the saturn-run and saturn-inspect executables as a user would, on ONNX's test_add model
 // converted in-process, and checks their exit codes, messages and files.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,30 +9,17 @@
 #include <vector>
 
 #include "converter/convert.h"
+#include "tests/tools/run_command.h"
 #include "saturn/version.h"
 #include "tools/common/npy.h"
 
 namespace saturn::tools {
 namespace {
 
-struct Ran {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using testing::Ran;
+using testing::run;
 
-Ran run(const std::string& command) {
-  Ran r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string tool(const char* name) { return std::string(SATURN_BINARY_DIR) + "/tools/" + name; }
+std::string tool(const char* name) { return testing::tool_path(name); }
 
 class CliTest : public ::testing::Test {
  protected:
