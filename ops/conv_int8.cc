@@ -119,9 +119,9 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
   if (plan.int8) attr.set_output_scales(plan.scale_mask, plan.output_scales);
   dnnl::post_ops ops;
   if (plan.residual) ops.append_sum(plan.sum_scale, dnnl_util::data_type(plan.residual_dtype));
-  dnnl_util::append_activation(ops, activation);
-  if (plan.int8 && is_int8(plan.y_dtype)) {
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / plan.y_scale, 0.f);
+  const bool int8_y = plan.int8 && is_int8(plan.y_dtype);
+  dnnl_util::append_activation(ops, activation, int8_y ? 1.f / plan.y_scale : 1.f);
+  if (int8_y) {
     if (plan.y_dtype == DType::kS8) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, -127.f, 127.f);
   }
   attr.set_post_ops(ops);

@@ -73,8 +73,7 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
       return e;
     }
     default:  // kGeneral included
-      dnnl_util::append_activation(e.ops, activation);
-      e.ops.append_eltwise(1.f, alg::eltwise_linear, inv, 0.f);
+      dnnl_util::append_activation(e.ops, activation, inv);
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
       return e;
   }

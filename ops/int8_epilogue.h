@@ -10,7 +10,8 @@
 //              activation(r) / alpha_y = activation'(r / alpha_y), Clip's bounds divided by alpha_y):
 //              scale_factor 1 / alpha_y multiplies the primitive's scales; post-ops: the activation;
 //     general (Sigmoid, HardSigmoid, HardSwish, Tanh, and any activation with an affine tail):
-//              scale_factor 1; post-ops: the activation (with its tail), then linear(1 / alpha_y).
+//              scale_factor 1; post-ops: the activation, then its tail and 1 / alpha_y as one
+//              linear (dnnl_util::append_activation).
 //   S8 adds clip(-127, 127) (merged into a folded Clip) wherever values below -127 can occur:
 //   oneDNN's conversion saturates to [-128, 127], the contract's range is symmetric. oneDNN's
 //   conversion to U8/S8 rounds half to even (the default MXCSR mode) and saturates.

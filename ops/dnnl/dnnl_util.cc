@@ -1,5 +1,9 @@
 #include "ops/dnnl/dnnl_util.h"
 
+#include <cmath>
+#include <limits>
+#include <utility>
+
 namespace saturn::dnnl_util {
 
 using dt = dnnl::memory::data_type;
@@ -62,11 +66,30 @@ void append_function(dnnl::post_ops& ops, const fb::Activation* a) {
 
 }  // namespace
 
-void append_activation(dnnl::post_ops& ops, const fb::Activation* a) {
-  if (a == nullptr) return;
-  append_function(ops, a);
-  if (a->scale() != 1.f || a->shift() != 0.f)
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, a->scale(), a->shift());
+void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float factor) {
+  const float scale = (a == nullptr ? 1.f : a->scale()) * factor;
+  const float shift = (a == nullptr ? 0.f : a->shift()) * factor;
+  const bool affine = scale != 1.f || shift != 0.f;
+  const bool clamp = a != nullptr && (a->kind() == fb::ActivationKind::Relu || a->kind() == fb::ActivationKind::Clip);
+  if (clamp && affine && scale != 0.f) {
+    // scale * clamp(x, lo, hi) + shift = clamp(scale * x + shift, bounds mapped the same way): the
+    // linear goes first (oneDNN 2.6's AVX2 INT8 convolutions computed clip, then linear with a shift,
+    // wrongly).
+    const float inf = std::numeric_limits<float>::infinity();
+    const float lo = a->kind() == fb::ActivationKind::Relu ? 0.f : a->alpha();
+    const float hi = a->kind() == fb::ActivationKind::Relu ? inf : a->beta();
+    float mapped_lo = std::isinf(lo) ? -inf : scale * lo + shift, mapped_hi = std::isinf(hi) ? inf : scale * hi + shift;
+    if (scale < 0.f) {
+      std::swap(mapped_lo, mapped_hi);
+      if (std::isinf(lo)) mapped_hi = inf;
+      if (std::isinf(hi)) mapped_lo = -inf;
+    }
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, mapped_lo, mapped_hi);
+    return;
+  }
+  if (a != nullptr) append_function(ops, a);
+  if (affine) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
 }
 
 Status guard(const PrepareContext& ctx, const std::function<Status()>& body) {

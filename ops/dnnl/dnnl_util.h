@@ -20,8 +20,11 @@ dnnl::memory::desc memory_desc(const TensorDesc& desc);
 dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank);
 
 // Appends the fused activation (may be null or kind None: nothing appended) to `ops`, then its
-// affine tail as eltwise_linear(scale, shift) when (scale, shift) != (1, 0) (schema/saturn.fbs).
-void append_activation(dnnl::post_ops& ops, const fb::Activation* activation);
+// affine tail (schema/saturn.fbs) multiplied by `factor` as one eltwise_linear(scale * factor,
+// shift * factor), when that is not the identity. An INT8 epilogue passes factor = 1 / alpha_y, so
+// that tail and requantization are one post-op: in oneDNN 2.6's AVX2 INT8 convolutions, HardSwish
+// followed by two eltwise_linear post-ops gave wrong outputs (0.2 dB SQNR on a depthwise conv).
+void append_activation(dnnl::post_ops& ops, const fb::Activation* activation, float factor = 1.f);
 
 // Runs `body`, turning a dnnl::error into ctx.error("oneDNN: <what> (status N)").
 Status guard(const PrepareContext& ctx, const std::function<Status()>& body);
