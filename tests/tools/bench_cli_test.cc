@@ -6,11 +6,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "converter/convert.h"
 #include "tests/tools/run_command.h"
+#include "tools/common/npy.h"
 #include "tests/converter/onnx_builder.h"
 
 namespace saturn::tools {
@@ -195,6 +197,28 @@ TEST_F(BenchCliTest, UsageErrorsExitTwoAndLoadErrorsOne) {
   Ran unwritable = run(kBench + " " + fp32_ + " --warmup 0 --iters 1 --json " + dir_ + "/no/such/dir/out.json");
   EXPECT_EQ(unwritable.code, 1);
   EXPECT_TRUE(contains(unwritable.output, "cannot write")) << unwritable.output;
+}
+
+// The same model through saturn-convert's INT8 products: --weight-range, --report and --emit-qdq
+// write what they say, and a report without calibration data is a usage error.
+TEST_F(BenchCliTest, ConvertWritesReportAndQdqExport) {
+  ASSERT_TRUE(npy::write(dir_ + "/calib.npy", npy::Array::from_floats({4, 8, 12, 12}, pattern(4 * 8 * 12 * 12, 1.f))).is_ok());
+  const std::string convert = testing::tool_path("saturn-convert") + " " + dir_ + "/m.onnx -o " + dir_ + "/q.saturn";
+  Ran r = run(convert + " --int8 --calib " + dir_ + "/calib.npy --weight-range reduced --report " + dir_ +
+              "/r.html --emit-qdq " + dir_ + "/q.onnx");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "weights: reduced range (7 bits)")) << r.output;
+  std::ifstream html(dir_ + "/r.html");
+  const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(page, "<svg")) << "no histogram in the report";
+  EXPECT_TRUE(contains(page, "r1")) << "the Relu output is not in the report";
+  EXPECT_TRUE(std::ifstream(dir_ + "/q.onnx").good());
+  Ran bad = run(convert + " --int8 --calib-cache " + dir_ + "/none.cache --report " + dir_ + "/r2.html");
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "--report")) << bad.output;
+  Ran range = run(convert + " --int8 --calib " + dir_ + "/calib.npy --weight-range half");
+  EXPECT_EQ(range.code, 2) << range.output;
+  EXPECT_TRUE(contains(range.output, "bad --weight-range 'half'")) << range.output;
 }
 
 }  // namespace
