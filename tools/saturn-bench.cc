@@ -149,8 +149,8 @@ void warn_without_vnni(const ModelRunner& r, const char* label) {
   std::cerr << "saturn-bench: warning: " << label << " (" << r.path() << ") has INT8 steps, and this CPU has no VNNI"
             << " (oneDNN ISA " << cpu_isa_name() << "):\n"
             << "  u8 x s8 products can saturate at 16 bits here. Saturn therefore uses exact kernels only: oneDNN's\n"
-            << "  fast ones where the converter's reduced-range weights (|w| <= 64, U8 input) or a depthwise kernel\n"
-            << "  allow, else oneDNN's slow reference (\"ref\") ones. " << slow.size() << " of " << int8_mac_steps
+            << "  fast ones where the weights allow it (saturn-convert --weight-range reduced, the default on such\n"
+            << "  CPUs), else oneDNN's slow reference (\"ref\") ones. " << slow.size() << " of " << int8_mac_steps
             << " INT8 MAC steps run on a \"ref\" kernel" << (slow.empty() ? "." : ":") << "\n";
   for (size_t k = 0; k < slow.size() && k < 10; ++k)
     std::cerr << "    " << slow[k]->op << " '" << slow[k]->name << "' (" << slow[k]->impl << ")\n";

@@ -311,6 +311,26 @@ TEST(QuantizePass, BoundedActivationKeepsItsRange) {
   EXPECT_FLOAT_EQ(r1->quant()->threshold(), 6.f);  // gaussian x times large weights: many saturate
 }
 
+// Reduced range (no VNNI): ConvTranspose stays FP32 (oneDNN 2.6 has no fast exact INT8 kernel for
+// it there); with the full range it runs in INT8.
+TEST(QuantizePass, ReducedRangeKeepsConvTransposeFp32) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w1", {4, 4, 1, 1}, weights(16, 41, 0.5f)).floats("wt", {4, 2, 2, 2}, weights(32, 42, 0.5f));
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  auto& t = b.node("ConvTranspose", {"r1", "wt"}, {"y"}, "deconv");
+  OnnxBuilder::attr(t, "strides", std::vector<int64_t>{2, 2});
+  for (const WeightRange range : {WeightRange::kReduced, WeightRange::kFull}) {
+    ConvertOptions o;
+    o.int8.weight_range = range;
+    auto m = convert_int8(b.save("q_deconv.onnx"), {samples("x", {2, 4, 4, 4}, 43)}, o);
+    ASSERT_TRUE(m) << m.status().message();
+    const fb::DType want = range == WeightRange::kReduced ? fb::DType::F32 : fb::DType::S8;
+    EXPECT_EQ(m->input(m->node("deconv"), 1)->dtype(), want);
+  }
+}
+
 TEST(QuantizePass, Fp32NodesStayFp32) {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");
