@@ -9,6 +9,7 @@
 #include "converter/onnx_import.h"
 #include "converter/passes/passes.h"
 #include "converter/qdq/qdq_export.h"
+#include "converter/report/compare.h"
 #include "converter/report/report.h"
 #include "converter/sha256.h"
 #include "converter/writer.h"
@@ -32,19 +33,19 @@ struct CalibrationKept {
   std::map<std::string, calibrate::AbsHistogram> histograms;
 };
 
-// With `kept` (--report), the samples are loaded and observed even when the ranges come from the
-// cache, and are moved into *kept.
+// The samples and histograms are moved into *kept whenever they are loaded; with `need_samples`
+// (--report) they are loaded and observed even when the ranges come from the cache.
 Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std::string& sha, const Int8Options& o,
-                                              ConvertReport* report, CalibrationKept* kept) {
+                                              ConvertReport* report, bool need_samples, CalibrationKept* kept) {
   const calibrate::CacheKey key{sha, o.ranges};
   const bool from_cache = !o.cache_path.empty() && std::filesystem::exists(o.cache_path);
-  if (from_cache && !kept) {
+  if (from_cache && !need_samples) {
     Result<calibrate::RangeMap> cached = calibrate::read_cache(o.cache_path, key);
     if (cached && report) report->ranges_from_cache = true;
     return cached;
   }
   if (!o.load_calibration)
-    return Status::error(kept ? "--report needs calibration data (--calib), also when the ranges come from --calib-cache"
+    return Status::error(need_samples ? "--report needs calibration data (--calib), also when the ranges come from --calib-cache"
                               : "--int8 needs calibration data (--calib) or an existing calibration cache (--calib-cache)");
   Result<std::vector<calibrate::CalibrationInput>> data = o.load_calibration();
   if (!data) return data.status();
@@ -63,7 +64,7 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
   if (from_cache) {
     Result<calibrate::RangeMap> cached = calibrate::read_cache(o.cache_path, key);
     if (cached && report) report->ranges_from_cache = true;
-    if (cached) *kept = {std::move(data.value()), std::move(histograms.value())};
+    *kept = {std::move(data.value()), std::move(histograms.value())};
     return cached;
   }
   calibrate::RangeOptions range_options = o.ranges;
@@ -75,7 +76,7 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));
     if (report) report->cache_written = true;
   }
-  if (kept) *kept = {std::move(data.value()), std::move(histograms.value())};
+  *kept = {std::move(data.value()), std::move(histograms.value())};
   return ranges;
 }
 
@@ -96,11 +97,11 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   Result<std::vector<uint8_t>> fp32 = write_saturn_model(*graph, sha);
   if (!fp32 || !options.int8.enabled) return fp32;
 
-  // --report compares with the FP32 graph, which quantize_graph rewrites in place: keep a copy.
+  // The INT8 check compares with the FP32 graph, which quantize_graph rewrites in place: keep a copy.
   const bool want_report = !options.int8.report_path.empty();
-  const ir::Graph fp32_graph = want_report ? *graph : ir::Graph{};
+  const ir::Graph fp32_graph = *graph;
   CalibrationKept kept;
-  Result<calibrate::RangeMap> ranges = calibrated_ranges(*graph, sha, options.int8, report, want_report ? &kept : nullptr);
+  Result<calibrate::RangeMap> ranges = calibrated_ranges(*graph, sha, options.int8, report, want_report, &kept);
   if (!ranges) return ranges.status();
   if (report) report->calibrated_tensors = ranges->size();
   QuantizeOptions qo;
@@ -117,10 +118,23 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
     SATURN_RETURN_IF_ERROR(write_qdq_model(*graph, q->quant, options.int8.qdq_path));
   Result<std::vector<uint8_t>> int8 = write_saturn_model(*graph, sha, &q->quant);
   if (!int8) return int8.status().with_context("writing the INT8 model");
+  if (kept.data.empty()) return int8;
+  // INT8 against FP32 on the calibration samples: the outputs' SQNR and top-1 agreement always (so a
+  // calibration that ruins the model does not pass silently), every tensor with --report.
+  Result<report::Comparison> c =
+      report::compare_int8_with_fp32(fp32_graph, *graph, q->quant, kept.data, options.int8.threads);
+  if (!c && !want_report) {
+    // The model may target another CPU (e.g. --weight-range full for VNNI): it is written anyway.
+    if (report) report->check_skipped = c.status().message();
+    return int8;
+  }
+  if (!c) return c.status().with_context("comparing INT8 with FP32");
+  if (report)
+    for (const auto& o : c->outputs) report->output_check.push_back({o.name, o.sqnr.db(), o.top1.rate()});
   if (want_report) {
-    saturn::report::ReportInputs ri{&fp32_graph, &*graph, &q->quant, &kept.histograms, &kept.data, onnx_path,
-                            calibrate::method_name(options.int8.ranges.method), options.int8.threads};
-    SATURN_RETURN_IF_ERROR(saturn::report::write_report(ri, options.int8.report_path));
+    const report::ReportInputs ri{&*graph, &q->quant, &kept.histograms, onnx_path,
+                                  calibrate::method_name(options.int8.ranges.method)};
+    SATURN_RETURN_IF_ERROR(report::write_report(ri, c.value(), options.int8.report_path));
   }
   return int8;
 }

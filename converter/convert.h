@@ -60,6 +60,15 @@ struct ConvertReport {
   bool cache_written = false;
   size_t calibrated_tensors = 0;
   bool reduced_range = false;  // the weight range used (WeightRange resolved)
+  // INT8 against FP32 on the calibration data, per graph output (empty when the ranges came from the
+  // cache and no --report was asked for: the samples were not loaded).
+  struct OutputCheck {
+    std::string name;
+    double sqnr_db = 0;     // report/sqnr.h
+    double top1_rate = 0;   // argmax over the last axis agreeing with FP32's
+  };
+  std::vector<OutputCheck> output_check;
+  std::string check_skipped;  // why the check could not run here (e.g. no INT8 kernel for this CPU)
   QuantizeSummary quantize;
 };
 

@@ -253,6 +253,13 @@ int main(int argc, char** argv) {
     std::cout << "int8: " << q.int8_nodes << " nodes INT8, " << q.fp32_nodes << " nodes FP32, " << q.quantize_nodes
               << " Quantize, " << q.dequantize_nodes << " Dequantize, " << q.fused_residuals << " residual Adds fused\n";
     std::cout << "weights: " << (report.reduced_range ? "reduced range (7 bits)" : "full range (8 bits)") << "\n";
+    if (!report.check_skipped.empty()) std::cout << "check: skipped (" << report.check_skipped << ")\n";
+    for (const auto& c : report.output_check) {
+      char line[256];
+      std::snprintf(line, sizeof line, "check: output '%s' on the calibration data: INT8 vs FP32 SQNR %.1f dB, top-1 agrees %.1f%%",
+                    c.name.c_str(), c.sqnr_db, 100.0 * c.top1_rate);
+      std::cout << line << "\n";
+    }
     if (!int8.report_path.empty()) std::cout << "report: wrote " << int8.report_path << "\n";
     if (!q.fp32_node_names.empty()) {
       std::cout << "fp32 nodes:";

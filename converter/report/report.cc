@@ -8,12 +8,10 @@
 
 namespace saturn::report {
 
-Status write_report(const ReportInputs& in, const std::string& path) {
-  if (!in.fp32_graph || !in.int8_graph || !in.quant || !in.histograms || !in.data)
-    return Status::error("report: missing inputs (graphs, quantization, histograms and calibration data are all needed)");
-  Result<Comparison> c = compare_int8_with_fp32(*in.fp32_graph, *in.int8_graph, *in.quant, *in.data, in.threads);
-  if (!c) return c.status();
-  ReportData d = summarize(*in.int8_graph, *in.quant, *in.histograms, c.value());
+Status write_report(const ReportInputs& in, const Comparison& comparison, const std::string& path) {
+  if (!in.int8_graph || !in.quant || !in.histograms)
+    return Status::error("report: missing inputs (the INT8 graph, its quantization and the histograms are all needed)");
+  ReportData d = summarize(*in.int8_graph, *in.quant, *in.histograms, comparison);
   d.title = in.title;
   d.method = in.method;
   const std::string page = render_html(d);

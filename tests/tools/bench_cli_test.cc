@@ -208,6 +208,7 @@ TEST_F(BenchCliTest, ConvertWritesReportAndQdqExport) {
               "/r.html --emit-qdq " + dir_ + "/q.onnx");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "weights: reduced range (7 bits)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "check: output 'y' on the calibration data: INT8 vs FP32 SQNR ")) << r.output;
   std::ifstream html(dir_ + "/r.html");
   const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(contains(page, "<svg")) << "no histogram in the report";
