@@ -253,6 +253,12 @@ int main(int argc, char** argv) {
     std::cout << "int8: " << q.int8_nodes << " nodes INT8, " << q.fp32_nodes << " nodes FP32, " << q.quantize_nodes
               << " Quantize, " << q.dequantize_nodes << " Dequantize, " << q.fused_residuals << " residual Adds fused\n";
     std::cout << "weights: " << (report.reduced_range ? "reduced range (7 bits)" : "full range (8 bits)") << "\n";
+    if (!int8.report_path.empty()) std::cout << "report: wrote " << int8.report_path << "\n";
+    if (!q.fp32_node_names.empty()) {
+      std::cout << "fp32 nodes:";
+      for (const auto& n : q.fp32_node_names) std::cout << " " << n;
+      std::cout << "\n";
+    }
     if (!report.check_skipped.empty()) std::cout << "check: skipped (" << report.check_skipped << ")\n";
     for (const auto& c : report.output_check) {
       char line[256];
@@ -260,12 +266,11 @@ int main(int argc, char** argv) {
                     c.name.c_str(), c.sqnr_db, 100.0 * c.top1_rate);
       std::cout << line << "\n";
     }
-    if (!int8.report_path.empty()) std::cout << "report: wrote " << int8.report_path << "\n";
-    if (!q.fp32_node_names.empty()) {
-      std::cout << "fp32 nodes:";
-      for (const auto& n : q.fp32_node_names) std::cout << " " << n;
-      std::cout << "\n";
-    }
+    const bool poor = std::any_of(report.output_check.begin(), report.output_check.end(),
+                                  [](const auto& c) { return c.top1_rate < 0.99; });
+    if (poor)
+      std::cout << "hint: INT8 disagrees with FP32 on more than 1% of the calibration samples; --report R.html shows "
+                   "which tensors lose most, and another --calib-method (percentile, mse) may clip less\n";
   }
   std::cout << "wrote " << out << " (" << bytes->size() << " bytes)\n";
   return 0;
