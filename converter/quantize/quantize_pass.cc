@@ -71,14 +71,15 @@ class Pass {
       if (!found) return Status::error("--fp32-nodes: no node named '" + name + "' in the optimised graph");
     }
     std::set<std::string> fp32_nodes = o_.fp32_nodes;
-    // Without VNNI, oneDNN 2.6 has no fast exact INT8 kernel for these, so they stay FP32: an
-    // activation x activation MatMul (its s8 B cannot be reduced offline; the reference kernel is
-    // ~1000x slower than FP32) and ConvTranspose (jit_uni_deconv is wrong for some shapes and is
-    // skipped, and the gemm-based one ran PP-OCR det's at 0.6 GMAC/s: 95 ms against 0.8 ms in FP32).
+    // Without VNNI, oneDNN 2.6 has no fast exact INT8 kernel for these, so they stay FP32:
+    //  - Gemm and MatMul: its INT8 GEMM is no faster than FP32 with a u8 A (ResNet-50's fc: 1.03x)
+    //    and up to 10x slower with an s8 A (MobileNetV3's classifier: 1.3 GMAC/s); an activation x
+    //    activation MatMul's s8 B cannot be reduced offline at all (reference kernel, ~1000x slower);
+    //  - ConvTranspose: jit_uni_deconv is wrong for some shapes and is skipped, and the gemm-based
+    //    one ran PP-OCR det's at 0.6 GMAC/s (95 ms against 0.8 ms in FP32).
     if (o_.reduced_range)
       for (const auto& n : g_.nodes)
-        if (n.domain.empty() &&
-            ((n.op_type == "MatMul" && !g_.constant(n.input(1))) || n.op_type == "ConvTranspose"))
+        if (n.domain.empty() && (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "ConvTranspose"))
           fp32_nodes.insert(n.name);
     Regions r = quantize::decide_regions(g_, fp32_nodes);
     result_.summary.fused_residuals = quantize::fuse_residuals(g_, r);
@@ -202,7 +203,6 @@ class Pass {
     if (s8_input) return quantize::kReducedRangeEven;
     return depthwise ? quantize::kFullRange : quantize::kReducedRange;
   }
-  quantize::WeightGrid matmul_grid() const { return o_.reduced_range ? quantize::kReducedRange : quantize::kFullRange; }
 
   Status quantize_weights() {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
@@ -224,7 +224,7 @@ class Pass {
         const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
         std::vector<float> bv = ir::as_floats(b);
         for (float& x : bv) x *= alpha;
-        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid());
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, quantize::kFullRange);
         n.inputs[1] = bn;
         if (!n.input(2).empty()) {
           std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
@@ -237,7 +237,7 @@ class Pass {
       } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {
         const ir::Tensor b = *g_.constant(n.input(1));
         const int axis = b.dims.size() >= 2 ? static_cast<int>(b.dims.size()) - 1 : -1;
-        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, matmul_grid()).first;
+        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, quantize::kFullRange).first;
       }
     }
     return Status::ok();

@@ -7,7 +7,7 @@
 //   Rounding is half-to-even (ops/reference/quantize.h).
 //   Bias: s32, bias_q[c] = round(b[c] / (alpha_in * alpha_w[c])), saturated to the int32 range.
 //   Grid: the values are step * k with |step * k| <= qmax and alpha_w[c] = max|w_c| / qmax. The full
-//   range is {127, 1}. The reduced range for CPUs without VNNI (ops/conv_int8.h) is {63, 1}, or
+//   range is {127, 1}. The reduced range for convolutions on CPUs without VNNI (ops/conv_int8.h) is {63, 1}, or
 //   {126, 2} for a Conv with an s8 input (oneDNN halves those weights, exactly only when they are
 //   even).
 #pragma once
