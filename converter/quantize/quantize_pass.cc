@@ -72,15 +72,18 @@ class Pass {
     }
     std::set<std::string> fp32_nodes = o_.fp32_nodes;
     // Without VNNI, oneDNN 2.6 has no fast exact INT8 kernel for these, so they stay FP32:
-    //  - Gemm and MatMul: its INT8 GEMM is no faster than FP32 with a u8 A (ResNet-50's fc: 1.03x)
-    //    and up to 10x slower with an s8 A (MobileNetV3's classifier: 1.3 GMAC/s); an activation x
-    //    activation MatMul's s8 B cannot be reduced offline at all (reference kernel, ~1000x slower);
+    //  - Gemm and MatMul whose A can go negative: its s8 x s8 GEMM ran MobileNetV3's classifier at
+    //    1.3 GMAC/s, 10x slower than FP32 (with a u8 A it matches FP32: ResNet-50's fc, 1.03x);
+    //    an activation x activation MatMul's s8 B cannot be reduced offline at all;
     //  - ConvTranspose: jit_uni_deconv is wrong for some shapes and is skipped, and the gemm-based
     //    one ran PP-OCR det's at 0.6 GMAC/s (95 ms against 0.8 ms in FP32).
     if (o_.reduced_range)
-      for (const auto& n : g_.nodes)
-        if (n.domain.empty() && (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "ConvTranspose"))
+      for (const auto& n : g_.nodes) {
+        if (!n.domain.empty()) continue;
+        const bool gemm = n.op_type == "Gemm" || n.op_type == "MatMul";
+        if (n.op_type == "ConvTranspose" || (gemm && (!non_negative(n.input(0)) || !g_.constant(n.input(1)))))
           fp32_nodes.insert(n.name);
+      }
     Regions r = quantize::decide_regions(g_, fp32_nodes);
     result_.summary.fused_residuals = quantize::fuse_residuals(g_, r);
     regions_ = std::move(r);
@@ -117,24 +120,11 @@ class Pass {
       if (n.op_type == "MatMul" && !g_.constant(n.input(1))) force_signed.insert(n.input(1));
     }
     // Signedness per type group.
-    std::map<std::string, const ir::Node*> producer;
-    for (const auto& n : g_.nodes)
-      for (const auto& o : n.outputs) producer[o] = &n;
     std::set<std::string> signed_roots;
     for (const auto& t : type.members()) {
-      auto it = ranges_.find(t);
-      if (it == ranges_.end())
+      if (!ranges_.count(t))
         return Status::error("no calibrated range for tensor '" + t + "' (calibration data or cache incomplete)");
-      bool nonneg = it->second.min >= 0.f;
-      auto p = producer.find(t);
-      if (p != producer.end()) {
-        // f >= lo (Relu: 0, Clip: alpha); the tail scale * f + shift >= 0 when scale >= 0 and scale * lo + shift >= 0.
-        const ir::Activation& a = p->second->fused;
-        const bool relu = a.kind == ir::ActivationKind::kRelu, clip = a.kind == ir::ActivationKind::kClip;
-        const float lo = clip ? a.alpha : 0.f;
-        nonneg = nonneg || ((relu || clip) && a.scale >= 0.f && a.scale * lo + a.shift >= 0.f);
-      }
-      if (!nonneg || force_signed.count(t)) signed_roots.insert(type.root(t));
+      if (!non_negative(t) || force_signed.count(t)) signed_roots.insert(type.root(t));
     }
     // Threshold per scale group.
     std::map<std::string, float> group_t;
@@ -155,6 +145,22 @@ class Pass {
       act_[t] = {q, is_signed ? ir::ElemType::kInt8 : ir::ElemType::kUint8};
     }
     return Status::ok();
+  }
+
+  // A tensor cannot go negative when its calibrated min >= 0 or its producer's fused activation
+  // bounds it below by 0: f >= lo (Relu: 0, Clip: alpha), and a tail scale * f + shift stays >= 0
+  // when scale >= 0 and scale * lo + shift >= 0. A tensor without a range counts as signed.
+  bool non_negative(const std::string& t) const {
+    auto it = ranges_.find(t);
+    if (it != ranges_.end() && it->second.min >= 0.f) return true;
+    for (const auto& n : g_.nodes) {
+      if (std::find(n.outputs.begin(), n.outputs.end(), t) == n.outputs.end()) continue;
+      const ir::Activation& a = n.fused;
+      const bool relu = a.kind == ir::ActivationKind::kRelu, clip = a.kind == ir::ActivationKind::kClip;
+      const float lo = clip ? a.alpha : 0.f;
+      return (relu || clip) && a.scale >= 0.f && a.scale * lo + a.shift >= 0.f;
+    }
+    return false;
   }
 
   float alpha_of(const std::string& t) const { return act_.at(t).first.scale[0]; }
@@ -204,6 +210,8 @@ class Pass {
     return depthwise ? quantize::kFullRange : quantize::kReducedRange;
   }
 
+  quantize::WeightGrid matmul_grid() const { return o_.reduced_range ? quantize::kReducedRange : quantize::kFullRange; }
+
   Status quantize_weights() {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       if (!regions_.int8[i]) continue;
@@ -224,7 +232,7 @@ class Pass {
         const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
         std::vector<float> bv = ir::as_floats(b);
         for (float& x : bv) x *= alpha;
-        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, quantize::kFullRange);
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid());
         n.inputs[1] = bn;
         if (!n.input(2).empty()) {
           std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
@@ -237,7 +245,7 @@ class Pass {
       } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {
         const ir::Tensor b = *g_.constant(n.input(1));
         const int axis = b.dims.size() >= 2 ? static_cast<int>(b.dims.size()) - 1 : -1;
-        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, quantize::kFullRange).first;
+        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, matmul_grid()).first;
       }
     }
     return Status::ok();

@@ -245,8 +245,8 @@ TEST(QuantizePass, ResidualWithSignedShortcutKeepsAnUnsignedBlockOutput) {
   EXPECT_NE(scale_of(r), scale_of(m->output(conv2)));
 }
 
-// --weight-range reduced: |w_q| <= 63 behind a u8 input, even values up to 126 behind an s8 input,
-// and the full range for a depthwise conv with a u8 input.
+// --weight-range reduced: |w_q| <= 63 behind a u8 input (Gemm included), even values up to 126
+// behind an s8 input, and the full range for a depthwise conv with a u8 input.
 TEST(QuantizePass, ReducedRangeWeightGrids) {
   OnnxBuilder b(13);
   b.input("x", {1, 4, 4, 4}).output("y");
@@ -273,8 +273,8 @@ TEST(QuantizePass, ReducedRangeWeightGrids) {
     int qmax;
     bool even;
   };
-  for (const Want& want :
-       {Want{"conv_s8_input", 126, true}, Want{"depthwise", 127, false}, Want{"conv_u8_input", 63, false}}) {
+  for (const Want& want : {Want{"conv_s8_input", 126, true}, Want{"depthwise", 127, false},
+                           Want{"conv_u8_input", 63, false}, Want{"gemm", 63, false}}) {
     SCOPED_TRACE(want.node);
     const fb::Node* n = m->node(want.node);
     ASSERT_TRUE(n);
@@ -312,30 +312,37 @@ TEST(QuantizePass, BoundedActivationKeepsItsRange) {
   EXPECT_FLOAT_EQ(r1->quant()->threshold(), 6.f);  // gaussian x times large weights: many saturate
 }
 
-// Reduced range (no VNNI): ConvTranspose, Gemm and MatMul stay FP32 (oneDNN 2.6 has no INT8 kernel
-// for them there that is both exact and faster than FP32); with the full range they run in INT8.
-TEST(QuantizePass, ReducedRangeKeepsConvTransposeGemmAndMatMulFp32) {
+// Reduced range (no VNNI): ConvTranspose, a Gemm whose A can go negative and an activation x
+// activation MatMul stay FP32 (oneDNN 2.6 has no INT8 kernel for them there that is both exact and
+// faster than FP32); a Gemm behind a Relu stays INT8. With the full range all run in INT8.
+TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
   OnnxBuilder b(13);
-  b.input("x", {1, 4, 4, 4}).output("y").output("z");
+  b.input("x", {1, 4, 4, 4}).output("y").output("z").output("v");
   b.floats("w1", {4, 4, 1, 1}, weights(16, 41, 0.5f)).floats("wt", {4, 2, 2, 2}, weights(32, 42, 0.5f));
-  b.floats("B", {64, 3}, weights(192, 44, 0.3f)).floats("M", {3, 5}, weights(15, 45, 0.3f));
+  b.floats("B", {64, 3}, weights(192, 44, 0.3f));
   b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
   b.node("Relu", {"c1"}, {"r1"}, "relu1");
   auto& t = b.node("ConvTranspose", {"r1", "wt"}, {"y"}, "deconv");
   OnnxBuilder::attr(t, "strides", std::vector<int64_t>{2, 2});
   OnnxBuilder::attr(b.node("Flatten", {"r1"}, {"f"}, "flatten"), "axis", int64_t{1});
-  b.node("Gemm", {"f", "B"}, {"g"}, "gemm");
-  b.node("MatMul", {"g", "M"}, {"z"}, "matmul");
+  OnnxBuilder::attr(b.node("Flatten", {"x"}, {"fx"}, "flatten_x"), "axis", int64_t{1});
+  b.node("Gemm", {"f", "B"}, {"z"}, "gemm_u8");
+  b.node("Gemm", {"fx", "B"}, {"g"}, "gemm_s8");
+  OnnxBuilder::attr(b.node("Transpose", {"g"}, {"g_t"}, "transpose"), "perm", std::vector<int64_t>{1, 0});
+  b.node("MatMul", {"g", "g_t"}, {"v"}, "matmul_act");
   for (const WeightRange range : {WeightRange::kReduced, WeightRange::kFull}) {
     ConvertOptions o;
     o.int8.weight_range = range;
-    auto m = convert_int8(b.save("q_deconv.onnx"), {samples("x", {2, 4, 4, 4}, 43)}, o);
+    auto m = convert_int8(b.save("q_slow_ops.onnx"), {samples("x", {2, 4, 4, 4}, 43)}, o);
     ASSERT_TRUE(m) << m.status().message();
-    const fb::DType want = range == WeightRange::kReduced ? fb::DType::F32 : fb::DType::S8;
-    for (const char* node : {"deconv", "gemm", "matmul"}) EXPECT_EQ(m->input(m->node(node), 1)->dtype(), want) << node;
+    const bool reduced = range == WeightRange::kReduced;
+    EXPECT_EQ(m->input(m->node("deconv"), 1)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
+    EXPECT_EQ(m->input(m->node("gemm_s8"), 1)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
+    EXPECT_EQ(m->input(m->node("gemm_u8"), 1)->dtype(), fb::DType::S8);
+    EXPECT_EQ(m->input(m->node("matmul_act"), 0)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
     // The INT8-vs-FP32 check runs where the model can run here, and says why where it cannot.
     if (range == WeightRange::kReduced || conv_int8::cpu_has_vnni()) {
-      ASSERT_EQ(m->report.output_check.size(), 2u);
+      ASSERT_EQ(m->report.output_check.size(), 3u);
       EXPECT_EQ(m->report.output_check[0].name, "y");
       EXPECT_GT(m->report.output_check[0].sqnr_db, 10.0);
     } else {
