@@ -27,6 +27,15 @@ bool bounded_activation(const ir::Activation& a) {
   return a.kind == K::kSigmoid || a.kind == K::kHardSigmoid || a.kind == K::kTanh;
 }
 
+// The tensors whose T is max|x| whatever the method: the graph inputs and the outputs of bounded
+// activations (calibrate/ranges.h).
+std::set<std::string> max_method_tensors(const ir::Graph& graph) {
+  std::set<std::string> tensors(graph.inputs.begin(), graph.inputs.end());
+  for (const ir::Node& n : graph.nodes)
+    if (bounded_activation(n.fused) && n.outputs.size() == 1) tensors.insert(n.outputs[0]);
+  return tensors;
+}
+
 // The calibration samples and their histograms, kept for the report (converter/report/report.h).
 struct CalibrationKept {
   std::vector<calibrate::CalibrationInput> data;
@@ -68,9 +77,7 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
     return cached;
   }
   calibrate::RangeOptions range_options = o.ranges;
-  range_options.max_method_tensors.insert(graph.inputs.begin(), graph.inputs.end());
-  for (const ir::Node& n : graph.nodes)
-    if (bounded_activation(n.fused) && n.outputs.size() == 1) range_options.max_method_tensors.insert(n.outputs[0]);
+  range_options.max_method_tensors = max_method_tensors(graph);
   calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), range_options);
   if (!o.cache_path.empty()) {
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));
@@ -111,6 +118,7 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
                      (options.int8.weight_range == WeightRange::kAuto && !conv_int8::cpu_has_vnni());
   if (report) report->reduced_range = qo.reduced_range;
   qo.fp32_nodes = options.int8.fp32_nodes;
+  qo.max_method_tensors = max_method_tensors(*graph);
   Result<QuantizeResult> q = quantize_graph(*graph, ranges.value(), qo);
   if (!q) return q.status().with_context(origin);
   if (report) report->quantize = q->summary;

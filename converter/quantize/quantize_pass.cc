@@ -126,13 +126,16 @@ class Pass {
         return Status::error("no calibrated range for tensor '" + t + "' (calibration data or cache incomplete)");
       if (!non_negative(t) || force_signed.count(t)) signed_roots.insert(type.root(t));
     }
-    // Threshold per scale group.
+    // Threshold per scale group, and the member it comes from.
     std::map<std::string, float> group_t;
+    std::map<std::string, std::string> group_source;
     for (const auto& t : scale.members()) {
       const bool is_signed = signed_roots.count(type.root(t)) > 0;
       const calibrate::TensorRange& rg = ranges_.at(t);
+      const float tt = is_signed ? rg.t_s8 : rg.t_u8;
       float& gt = group_t[scale.root(t)];
-      gt = std::max(gt, is_signed ? rg.t_s8 : rg.t_u8);
+      if (tt > gt || !group_source.count(scale.root(t))) group_source[scale.root(t)] = t;
+      gt = std::max(gt, tt);
     }
     for (const auto& t : scale.members()) {
       const bool is_signed = signed_roots.count(type.root(t)) > 0;
@@ -141,7 +144,8 @@ class Pass {
       TensorQuant q;
       q.scale = {threshold > 0.f ? threshold / levels : 1.f / levels};
       q.threshold = threshold;
-      q.method = fb_method(o_.method);
+      q.method = o_.max_method_tensors.count(group_source[scale.root(t)]) ? fb::CalibrationMethod::Max
+                                                                           : fb_method(o_.method);
       act_[t] = {q, is_signed ? ir::ElemType::kInt8 : ir::ElemType::kUint8};
     }
     return Status::ok();

@@ -55,6 +55,9 @@ struct QuantizeOptions {
   bool per_tensor_weights = false;
   bool reduced_range = false;  // 7-bit weights (see the header comment)
   std::set<std::string> fp32_nodes;  // node names that stay FP32 (each must exist)
+  // Tensors whose T is max|x| whatever the method (calibrate/ranges.h max_method_tensors): a scale
+  // group whose T comes from one of them records CalibrationMethod::Max.
+  std::set<std::string> max_method_tensors;
 };
 
 struct QuantizeSummary {

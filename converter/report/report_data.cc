@@ -28,7 +28,7 @@ ReportData summarize(const converter::ir::Graph& g, const converter::QuantMap& q
       e.sqnr_db = it->second.sqnr.db();
     }
     const std::string& key = e.fp32_name.empty() ? name : e.fp32_name;
-    if (std::find(g.inputs.begin(), g.inputs.end(), key) != g.inputs.end()) e.method = "max (graph input)";
+    if (std::find(g.inputs.begin(), g.inputs.end(), key) != g.inputs.end()) e.method += " (graph input)";
     if (auto h = histograms.find(key); h != histograms.end()) e.histogram = &h->second;
     r.tensors.push_back(std::move(e));
   }

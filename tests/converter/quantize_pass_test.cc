@@ -66,7 +66,7 @@ TEST(QuantizePass, PerChannelWeightScalesAndS32Bias) {
   }
   // The input's scale is its calibrated threshold / 127; the graph output stays F32 (Conv -> F32).
   EXPECT_FLOAT_EQ(ax, x->quant()->threshold() / 127.f);
-  EXPECT_EQ(x->quant()->method(), fb::CalibrationMethod::Entropy);
+  EXPECT_EQ(x->quant()->method(), fb::CalibrationMethod::Max);  // a graph input keeps max|x| (calibrate/ranges.h)
   EXPECT_EQ(m->output(conv)->dtype(), fb::DType::F32);
   EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv"}));
 }
@@ -293,6 +293,9 @@ TEST(QuantizePass, ReducedRangeWeightGrids) {
   }
   EXPECT_EQ(m->input(m->node("conv_s8_input"), 0)->dtype(), fb::DType::S8);
   EXPECT_EQ(m->input(m->node("conv_u8_input"), 0)->dtype(), fb::DType::U8);
+  // A Relu output (unbounded) takes the run's method, the graph input max|x|.
+  EXPECT_EQ(m->input(m->node("depthwise"), 0)->quant()->method(), fb::CalibrationMethod::Entropy);
+  EXPECT_EQ(m->input(m->node("conv_s8_input"), 0)->quant()->method(), fb::CalibrationMethod::Max);
 }
 
 // A bounded activation's output (ReLU6 here) keeps its whole range under entropy: T is the bound
@@ -310,6 +313,7 @@ TEST(QuantizePass, BoundedActivationKeepsItsRange) {
   const fb::Tensor* r1 = m->input(m->node("conv2"), 0);
   EXPECT_EQ(r1->dtype(), fb::DType::U8);
   EXPECT_FLOAT_EQ(r1->quant()->threshold(), 6.f);  // gaussian x times large weights: many saturate
+  EXPECT_EQ(r1->quant()->method(), fb::CalibrationMethod::Max);
 }
 
 // Reduced range (no VNNI): ConvTranspose, a Gemm whose A can go negative and an activation x
