@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "converter/calibrate/calib_cache.h"
 #include "converter/lowering/lowering.h"
@@ -45,7 +46,8 @@ struct CalibrationKept {
 // The samples and histograms are moved into *kept whenever they are loaded; with `need_samples`
 // (--report) they are loaded and observed even when the ranges come from the cache.
 Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std::string& sha, const Int8Options& o,
-                                              ConvertReport* report, bool need_samples, CalibrationKept* kept) {
+                                              const std::set<std::string>& max_tensors, ConvertReport* report,
+                                              bool need_samples, CalibrationKept* kept) {
   const calibrate::CacheKey key{sha, o.ranges};
   const bool from_cache = !o.cache_path.empty() && std::filesystem::exists(o.cache_path);
   if (from_cache && !need_samples) {
@@ -77,7 +79,7 @@ Result<calibrate::RangeMap> calibrated_ranges(const ir::Graph& graph, const std:
     return cached;
   }
   calibrate::RangeOptions range_options = o.ranges;
-  range_options.max_method_tensors = max_method_tensors(graph);
+  range_options.max_method_tensors = max_tensors;
   calibrate::RangeMap ranges = calibrate::compute_ranges(histograms.value(), range_options);
   if (!o.cache_path.empty()) {
     SATURN_RETURN_IF_ERROR(calibrate::write_cache(o.cache_path, key, ranges));
@@ -104,13 +106,16 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   Result<std::vector<uint8_t>> fp32 = write_saturn_model(*graph, sha);
   if (!fp32 || !options.int8.enabled) return fp32;
 
-  // The INT8 check compares with the FP32 graph, which quantize_graph rewrites in place: keep a copy.
   const bool want_report = !options.int8.report_path.empty();
-  const ir::Graph fp32_graph = *graph;
+  const std::set<std::string> max_tensors = max_method_tensors(*graph);
   CalibrationKept kept;
-  Result<calibrate::RangeMap> ranges = calibrated_ranges(*graph, sha, options.int8, report, want_report, &kept);
+  Result<calibrate::RangeMap> ranges =
+      calibrated_ranges(*graph, sha, options.int8, max_tensors, report, want_report, &kept);
   if (!ranges) return ranges.status();
   if (report) report->calibrated_tensors = ranges->size();
+  // The INT8 check compares with the FP32 graph, which quantize_graph rewrites in place: keep a copy,
+  // only when there are samples to check on.
+  const ir::Graph fp32_graph = kept.data.empty() ? ir::Graph{} : *graph;
   QuantizeOptions qo;
   qo.method = options.int8.ranges.method;
   qo.per_tensor_weights = options.int8.per_tensor_weights;
@@ -118,7 +123,7 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
                      (options.int8.weight_range == WeightRange::kAuto && !conv_int8::cpu_has_vnni());
   if (report) report->reduced_range = qo.reduced_range;
   qo.fp32_nodes = options.int8.fp32_nodes;
-  qo.max_method_tensors = max_method_tensors(*graph);
+  qo.max_method_tensors = max_tensors;
   Result<QuantizeResult> q = quantize_graph(*graph, ranges.value(), qo);
   if (!q) return q.status().with_context(origin);
   if (report) report->quantize = q->summary;

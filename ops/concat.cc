@@ -70,14 +70,11 @@ class ConcatKernel final : public Kernel {
       for (int i = 0; i < ctx.num_inputs(); ++i) srcs.push_back(dnnl_util::memory_desc(ctx.input(i)));
       const dnnl::memory::desc dst_md = dnnl_util::memory_desc(out);
       const dnnl::concat::primitive_desc pd(dst_md, axis, srcs, engine, scratchpad_attr());
-      ScratchPlan plan;
       step_.set_primitive(dnnl::concat(pd));
       for (int i = 0; i < ctx.num_inputs(); ++i)
         step_.bind_input(DNNL_ARG_MULTIPLE_SRC + i, srcs[i], engine, i);
       step_.bind_output(DNNL_ARG_DST, dst_md, engine, 0);
-      step_.bind_scratchpad(pd, engine, plan);
-      ctx.request_scratch(plan.total());
-      ctx.set_impl(dnnl_util::impl_name(pd));
+      step_.bind_only_scratchpad(ctx, pd);
       return Status::ok();
     });
   }

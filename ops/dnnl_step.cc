@@ -1,5 +1,7 @@
 #include "ops/dnnl_step.h"
 
+#include "ops/dnnl/dnnl_util.h"
+
 namespace saturn {
 
 size_t ScratchPlan::reserve(size_t bytes) {
@@ -41,6 +43,13 @@ void DnnlStep::bind_scratchpad(const dnnl::primitive_desc_base& pd, const dnnl::
   const dnnl::memory::desc md = pd.scratchpad_desc();
   if (md.get_size() == 0) return;
   bind_scratch(DNNL_ARG_SCRATCHPAD, md, engine, plan.reserve(md.get_size()));
+}
+
+void DnnlStep::bind_only_scratchpad(PrepareContext& ctx, const dnnl::primitive_desc_base& pd) {
+  ScratchPlan plan;
+  bind_scratchpad(pd, ctx.engine(), plan);
+  ctx.request_scratch(plan.total());
+  ctx.set_impl(dnnl_util::impl_name(pd));
 }
 
 void DnnlStep::run(RunContext& ctx) const {

@@ -44,6 +44,9 @@ class DnnlStep {
   void bind_owned(int arg, const dnnl::memory& memory);
   // The primitive's scratchpad (pd built with scratchpad_attr()), reserved in `plan`.
   void bind_scratchpad(const dnnl::primitive_desc_base& pd, const dnnl::engine& engine, ScratchPlan& plan);
+  // For a kernel whose whole work is this one step: binds `pd`'s scratchpad as the node's only
+  // scratch, requests it from `ctx` and names the implementation after `pd`.
+  void bind_only_scratchpad(PrepareContext& ctx, const dnnl::primitive_desc_base& pd);
 
   void run(RunContext& ctx) const;
 

@@ -67,13 +67,10 @@ class SoftmaxKernel final : public Kernel {
       const dnnl::memory::desc md(view_dims, dnnl::memory::data_type::f32, view_strides);
       const dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
       const dnnl::softmax_forward::primitive_desc pd(desc, scratchpad_attr(), engine);
-      ScratchPlan plan;
       step_.set_primitive(dnnl::softmax_forward(pd));
       step_.bind_input(DNNL_ARG_SRC, md, engine, 0);
       step_.bind_output(DNNL_ARG_DST, md, engine, 0);
-      step_.bind_scratchpad(pd, engine, plan);
-      ctx.request_scratch(plan.total());
-      ctx.set_impl(dnnl_util::impl_name(pd));
+      step_.bind_only_scratchpad(ctx, pd);
       return Status::ok();
     });
   }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/conv_int8.h"
 #include "tools/bench/cpu_isa.h"
 #include "tools/bench/model_runner.h"
 #include "tools/bench/profile.h"
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<ModelRunner>> runners;
   Report report;
   report.isa = cpu_isa_name();
-  report.vnni = bench::cpu_has_vnni();
+  report.vnni = conv_int8::cpu_has_vnni();
   report.threads = args.threads;
   report.profiled = args.profile;
   std::vector<int64_t> nanos;

@@ -28,13 +28,10 @@ class ReorderKernel final : public Kernel {
       const dnnl::memory::desc src = dnnl_util::memory_desc(in);
       const dnnl::memory::desc dst = dnnl_util::memory_desc(out);
       const dnnl::reorder::primitive_desc pd(engine, src, engine, dst, scratchpad_attr());
-      ScratchPlan plan;
       step_.set_primitive(dnnl::reorder(pd));
       step_.bind_input(DNNL_ARG_SRC, src, engine, 0);
       step_.bind_output(DNNL_ARG_DST, dst, engine, 0);
-      step_.bind_scratchpad(pd, engine, plan);
-      ctx.request_scratch(plan.total());
-      ctx.set_impl(dnnl_util::impl_name(pd));
+      step_.bind_only_scratchpad(ctx, pd);
       return Status::ok();
     });
   }

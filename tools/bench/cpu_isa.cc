@@ -2,8 +2,6 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "ops/conv_int8.h"
-
 namespace saturn::bench {
 
 std::string cpu_isa_name() {
@@ -25,6 +23,5 @@ std::string cpu_isa_name() {
   return "unknown (" + std::to_string(static_cast<int>(found)) + ")";
 }
 
-bool cpu_has_vnni() { return conv_int8::cpu_has_vnni(); }
 
 }  // namespace saturn::bench

@@ -1,5 +1,4 @@
-// The instruction set oneDNN dispatches to on this CPU, for saturn-bench's profile and its VNNI
-// warning.
+// The instruction set oneDNN dispatches to on this CPU, for saturn-bench's profile.
 #pragma once
 
 #include <string>
@@ -10,8 +9,5 @@ namespace saturn::bench {
 // oneDNN spells it: "avx2", "avx512_core_vnni", ...; "unknown (N)" for a value this build does not
 // know.
 std::string cpu_isa_name();
-
-// True when oneDNN's INT8 kernels have VNNI here (saturn::conv_int8::cpu_has_vnni()).
-bool cpu_has_vnni();
 
 }  // namespace saturn::bench
