@@ -37,12 +37,35 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
   return kl;
 }
 
+// Caps every bin at kSpikeFactor times the median of its kSpikeWindow neighbours on each side
+// (counted as at least 1). A spike is a point mass: a channel that is constant over an image's flat
+// background, a bias-only channel, a padded border. The KL search's Q spreads each level's mass
+// evenly over its bins, so a spike in P dominates the divergence wherever it falls, and T lands
+// where the spikes happen to be resolved (rec's first conv: T = 3.2 where the 99.99th percentile
+// is 16.4) instead of where the distribution's shape says.
+void flatten_spikes(std::vector<uint64_t>& counts) {
+  constexpr int kSpikeWindow = 16;
+  constexpr uint64_t kSpikeFactor = 2;
+  const std::vector<uint64_t> original = counts;
+  std::vector<uint64_t> neighbours;
+  for (int i = 0; i < kBins; ++i) {
+    neighbours.clear();
+    for (int j = std::max(0, i - kSpikeWindow); j <= std::min(kBins - 1, i + kSpikeWindow); ++j) {
+      if (j != i) neighbours.push_back(original[j]);
+    }
+    auto middle = neighbours.begin() + neighbours.size() / 2;
+    std::nth_element(neighbours.begin(), middle, neighbours.end());
+    counts[i] = std::min(counts[i], kSpikeFactor * std::max<uint64_t>(*middle, 1));
+  }
+}
+
 // The KL search on one side's |x| bins; returns the number of bins below T (0 for an empty side).
 int entropy_bins(std::vector<uint64_t> counts, int levels) {
   // Bin 0 holds every exact zero (half of a tensor after ReLU). Zero quantizes exactly whatever T
   // is, yet its spike dominates the divergence and pushes T far too low, so it is flattened to its
-  // neighbour's height, as NVIDIA's pytorch-quantization does.
+  // neighbour's height, as NVIDIA's pytorch-quantization does. Spikes elsewhere are capped.
   counts[0] = counts[1];
+  flatten_spikes(counts);
   int last_nonzero = -1;
   for (int i = 0; i < kBins; ++i) {
     if (counts[i] != 0) last_nonzero = i;

@@ -7,7 +7,9 @@
 //               reference distribution P is bins [0, i) with the outliers folded into bin i-1, the
 //               candidate Q is P merged into `levels` quantization bins and expanded back over P's
 //               non-empty bins; T = upper edge of bin i with the smallest KL(P || Q). The zero
-//               bin's spike (exact zeros, e.g. after ReLU) is flattened to bin 1's height first.
+//               bin's spike (exact zeros, e.g. after ReLU) is flattened to bin 1's height first,
+//               and every other bin is capped at twice the median of its 32 neighbours (point
+//               masses such as constant background channels would otherwise decide T).
 //               Positive and negative values are searched separately; T is the larger result.
 //   mse         T minimizing the expected squared error: clipping error (|x| - T)^2 above T and
 //               rounding noise (T / levels)^2 / 12 below it, over the bin centres.
