@@ -49,7 +49,7 @@ Status check_int8(PrepareContext& ctx, fb::BinaryKind kind, float* alpha_a, floa
                      " has no INT8 form, expected Add (or f32 inputs)");
   }
   for (int i = 0; i < 2; ++i) {
-    if (!int8_epilogue::is_int8(ctx.input(i).dtype)) {
+    if (!is_int8(ctx.input(i).dtype)) {
       return ctx.error(op_util::input_label(ctx, i) + " has dtype " + dtype_name(ctx.input(i).dtype) +
                        ", expected u8 or s8 (INT8 Add)");
     }
@@ -57,7 +57,7 @@ Status check_int8(PrepareContext& ctx, fb::BinaryKind kind, float* alpha_a, floa
   SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 0, alpha_a));
   SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 1, alpha_b));
   const DType y = ctx.output(0).dtype;
-  if (int8_epilogue::is_int8(y)) return int8_epilogue::output_scale(ctx, 0, alpha_y);
+  if (is_int8(y)) return int8_epilogue::output_scale(ctx, 0, alpha_y);
   if (y == DType::kF32) return Status::ok();
   return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(y) + ", expected u8, s8 or f32");
 }
@@ -74,7 +74,7 @@ class BinaryKernel final : public Kernel {
     }
     const TensorDesc& a = ctx.input(0);
     const TensorDesc& b = ctx.input(1);
-    const bool int8 = int8_epilogue::is_int8(a.dtype) || int8_epilogue::is_int8(b.dtype);
+    const bool int8 = is_int8(a.dtype) || is_int8(b.dtype);
     float alpha_a = 1.f, alpha_b = 1.f, alpha_y = 1.f;
     if (int8) {
       SATURN_RETURN_IF_ERROR(check_int8(ctx, options->kind(), &alpha_a, &alpha_b, &alpha_y));

@@ -13,8 +13,6 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 
-bool is_int8(DType t) { return t == DType::kU8 || t == DType::kS8; }
-
 size_t scale_count(const fb::QuantParams* q) { return q == nullptr || q->scale() == nullptr ? 0 : q->scale()->size(); }
 
 // The single (per-tensor) scale of a quantized activation tensor described by `label`.
@@ -135,6 +133,10 @@ bool cpu_has_vnni() {
          found == isa::avx512_core_amx;
 }
 
+namespace {
+
+// True when oneDNN's INT8 implementation `impl` computes sum(x_q * w_q) exactly on a CPU without
+// VNNI for plan.x_dtype (U8 or S8) and weights with the plan's properties (conv_int8.h).
 bool exact_without_vnni(const std::string& impl, const Plan& plan) {
   if (impl.rfind("ref", 0) == 0) return true;
   const bool gemm = impl.find("gemm") != std::string::npos;
@@ -144,6 +146,8 @@ bool exact_without_vnni(const std::string& impl, const Plan& plan) {
   if (plan.x_dtype == DType::kU8 || gemm) return plan.max_abs_weight <= 64;
   return plan.even_weights && plan.max_abs_weight <= 126;
 }
+
+}  // namespace
 
 bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose) {
   if (!plan.int8) return true;

@@ -78,10 +78,6 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
 // True when the CPU oneDNN runs on has VNNI (avx2_vnni, avx512_core_vnni and later).
 bool cpu_has_vnni();
 
-// True when oneDNN's INT8 implementation `impl` computes sum(x_q * w_q) exactly on a CPU without
-// VNNI for an X of type `x` (U8 or S8) and weights with these properties (the header comment).
-bool exact_without_vnni(const std::string& impl, const Plan& plan);
-
 // For an INT8 plan, moves `pd` to the first of oneDNN's implementations that is exact for these
 // operands (see the header comment); returns false when none is. For a deconvolution (`transpose`)
 // jit_uni_deconv is always skipped: in oneDNN 2.6 (AVX2) it gave wrong INT8 results for

@@ -45,7 +45,7 @@ Status GemmKernel::prepare(PrepareContext& ctx) {
   const fb::Gemm* options = ctx.node().op_as_Gemm();
   if (options == nullptr) return ctx.error("options are not Gemm");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 3, 1));
-  const bool int8 = int8_epilogue::is_int8(ctx.input(0).dtype);
+  const bool int8 = is_int8(ctx.input(0).dtype);
   if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 2, 2));
   if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
@@ -147,10 +147,7 @@ Status GemmKernel::build(PrepareContext& ctx, const fb::Gemm& options) {
   if (c_mode_ == CMode::kConstant)
     step_.bind_owned(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, c_scaled);
   step_.bind_output(DNNL_ARG_DST, y_md, ctx.engine(), 0);
-  ScratchPlan scratch;
-  step_.bind_scratchpad(pd, ctx.engine(), scratch);
-  ctx.request_scratch(scratch.total());
-  ctx.set_impl(dnnl_util::impl_name(pd));
+  step_.bind_only_scratchpad(ctx, pd);
   return Status::ok();
 }
 

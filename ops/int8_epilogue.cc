@@ -10,9 +10,6 @@
 namespace saturn::int8_epilogue {
 namespace {
 
-// Not an ActivationKind value: selects the general epilogue in make().
-constexpr auto kGeneral = static_cast<fb::ActivationKind>(-1);
-
 Status single_scale(const PrepareContext& ctx, const std::string& label, const fb::QuantParams* q,
                     float* scale) {
   const size_t n = q == nullptr || q->scale() == nullptr ? 0 : q->scale()->size();
@@ -46,9 +43,15 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
   }
   const bool s8 = y_dtype == DType::kS8;
   const float inv = 1.f / alpha_y;
+  // The general form: the activation with 1 / alpha_y merged into its tail, then the s8 bounds.
+  const auto general = [&] {
+    dnnl_util::append_activation(e.ops, activation, inv);
+    if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
+    return e;
+  };
   // An affine tail does not commute with 1 / alpha_y as a bound would: it takes the general form.
-  const bool tail = activation != nullptr && (activation->scale() != 1.f || activation->shift() != 0.f);
-  switch (tail ? kGeneral : kind) {
+  if (dnnl_util::has_affine_tail(activation)) return general();
+  switch (kind) {
     case fb::ActivationKind::None:
       e.scale_factor = inv;
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
@@ -72,10 +75,8 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
       e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, lo, hi);
       return e;
     }
-    default:  // kGeneral included
-      dnnl_util::append_activation(e.ops, activation, inv);
-      if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
-      return e;
+    default:
+      return general();
   }
 }
 

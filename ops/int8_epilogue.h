@@ -23,8 +23,6 @@
 
 namespace saturn::int8_epilogue {
 
-inline bool is_int8(DType t) { return t == DType::kU8 || t == DType::kS8; }
-
 // The single (per-tensor) scale of input i / output i, which must be finite and > 0.
 Status input_scale(const PrepareContext& ctx, int i, float* scale);
 Status output_scale(PrepareContext& ctx, int i, float* scale);

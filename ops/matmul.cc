@@ -38,7 +38,7 @@ Status MatMulKernel::prepare(PrepareContext& ctx) {
   const fb::MatMul* options = ctx.node().op_as_MatMul();
   if (options == nullptr) return ctx.error("options are not MatMul");
   SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 2, 2, 1));
-  const bool int8 = int8_epilogue::is_int8(ctx.input(0).dtype);
+  const bool int8 = is_int8(ctx.input(0).dtype);
   if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
   SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 1, DNNL_MAX_NDIMS));
   if (!int8) SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 1, DType::kF32));
@@ -124,10 +124,7 @@ Status MatMulKernel::build(PrepareContext& ctx, const memory::dims& a, const mem
     step_.bind_input(DNNL_ARG_WEIGHTS, b_md, ctx.engine(), 1);
   }
   step_.bind_output(DNNL_ARG_DST, y_md, ctx.engine(), 0);
-  ScratchPlan scratch;
-  step_.bind_scratchpad(pd, ctx.engine(), scratch);
-  ctx.request_scratch(scratch.total());
-  ctx.set_impl(dnnl_util::impl_name(pd));
+  step_.bind_only_scratchpad(ctx, pd);
   return Status::ok();
 }
 

@@ -41,8 +41,6 @@ Status b_scales(const PrepareContext& ctx, int64_t n, int n_axis, std::vector<fl
   return Status::ok();
 }
 
-// Whether oneDNN's int8 kernels on this CPU multiply with VNNI (exact int32 sums). Without it they
-// use vpmaddubsw, whose 16-bit sum of two u8 x s8 products saturates (DESIGN section 7).
 // Whether a pair of products a * b with a in [0, 255] (u8, or s8 shifted by 128 as oneDNN does)
 // always fits 16 bits: |b| <= 64 everywhere (2 * 255 * 64 = 32640).
 bool fits_without_vnni(const int8_t* b, int64_t count) {
@@ -76,7 +74,7 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
   }
   TensorDesc& out = ctx.output(0);
   float alpha_y = 1.f;
-  if (int8_epilogue::is_int8(out.dtype)) {
+  if (is_int8(out.dtype)) {
     SATURN_RETURN_IF_ERROR(int8_epilogue::output_scale(ctx, 0, &alpha_y));
   } else if (out.dtype != DType::kF32) {
     return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(out.dtype) +
@@ -122,10 +120,7 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
     }
     if (bias >= 0) step->bind_input(DNNL_ARG_BIAS, bias_md, ctx.engine(), bias);
     step->bind_output(DNNL_ARG_DST, y_md, ctx.engine(), 0);
-    ScratchPlan scratch;
-    step->bind_scratchpad(pd, ctx.engine(), scratch);
-    ctx.request_scratch(scratch.total());
-    ctx.set_impl(dnnl_util::impl_name(pd));
+    step->bind_only_scratchpad(ctx, pd);
     return Status::ok();
   });
 }

@@ -47,10 +47,7 @@ Status build_pooling(PrepareContext& ctx, dnnl::algorithm alg, const dnnl_util::
   step->set_primitive(dnnl::pooling_v2_forward(pd));
   step->bind_input(DNNL_ARG_SRC, src_md, ctx.engine(), 0);
   step->bind_output(DNNL_ARG_DST, dst_md, ctx.engine(), 0);
-  ScratchPlan scratch;
-  step->bind_scratchpad(pd, ctx.engine(), scratch);
-  ctx.request_scratch(scratch.total());
-  ctx.set_impl(dnnl_util::impl_name(pd));
+  step->bind_only_scratchpad(ctx, pd);
   return Status::ok();
 }
 

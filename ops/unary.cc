@@ -37,7 +37,7 @@ std::vector<EltwiseOp> function_ops(const fb::Activation& a) {
 // f, then the affine tail scale * f + shift when it is not (1, 0).
 std::vector<EltwiseOp> eltwise_ops(const fb::Activation& a) {
   std::vector<EltwiseOp> ops = function_ops(a);
-  if (!ops.empty() && (a.scale() != 1.f || a.shift() != 0.f)) ops.push_back({alg::eltwise_linear, a.scale(), a.shift()});
+  if (!ops.empty() && dnnl_util::has_affine_tail(&a)) ops.push_back({alg::eltwise_linear, a.scale(), a.shift()});
   return ops;
 }
 

@@ -11,10 +11,8 @@
 'use strict';
 
 const path = require('path');
-const { readNpy, writeNpy, TYPES } = require('./npy.js');
-
-const ROOT = path.resolve(__dirname, '..');
-const ort = require(path.join(ROOT, 'third_party/npm/node_modules/onnxruntime-node'));
+const { writeNpy } = require('./npy.js');
+const { parseInput, openSession, feedsFor } = require('./ort_session.js');
 
 function usage(message) {
   process.stderr.write(`reference_ort: ${message}\n` +
@@ -30,9 +28,7 @@ async function main() {
     const a = args[i];
     const value = () => (i + 1 < args.length ? args[++i] : usage(`${a} needs a value`));
     if (a === '--input') {
-      const v = value();
-      const eq = v.indexOf('=');
-      inputs.push(eq < 0 ? { name: '', file: v } : { name: v.slice(0, eq), file: v.slice(eq + 1) });
+      inputs.push(parseInput(value()));
     } else if (a === '--output') {
       output = value();
     } else if (a === '--output-dir') {
@@ -47,18 +43,8 @@ async function main() {
   }
   if (!model || inputs.length === 0 || (!output && !outputDir)) usage('missing arguments');
 
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'],
-  });
-  const feeds = {};
-  for (const { name, file } of inputs) {
-    const key = name || (session.inputNames.length === 1 ? session.inputNames[0] : usage(
-      `the model has inputs ${session.inputNames.join(', ')}; name them with NAME=X.npy`));
-    if (!session.inputNames.includes(key)) usage(`'${key}' is not an input of ${model} (${session.inputNames.join(', ')})`);
-    const array = readNpy(file);
-    feeds[key] = new ort.Tensor(TYPES[array.descr].ort, array.data, array.shape);
-  }
-  const results = await session.run(feeds);
+  const session = await openSession(model, threads);
+  const results = await session.run(feedsFor(session, model, inputs, usage));
   const write = (name, file) => {
     const t = results[name];
     writeNpy(file, Array.from(t.dims), t.data);

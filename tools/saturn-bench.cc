@@ -25,6 +25,7 @@
 #include "tools/bench/report.h"
 #include "tools/bench/rss.h"
 #include "tools/bench/stats.h"
+#include "tools/common/npy.h"
 
 namespace {
 
@@ -197,11 +198,8 @@ int main(int argc, char** argv) {
     ModelRunner& r = **runner;
     const auto& inputs = r.session().inputs();
     if (args.batch > 0 && args.batch != r.batch()) {
-      std::string dims = inputs.empty() ? "no inputs" : "first input '" + inputs[0].name + "' has dims [";
-      if (!inputs.empty()) {
-        for (size_t d = 0; d < inputs[0].dims.size(); ++d) dims += (d ? ", " : "") + std::to_string(inputs[0].dims[d]);
-        dims += "]";
-      }
+      const std::string dims =
+          inputs.empty() ? "no inputs" : "first input '" + inputs[0].name + "' has dims " + npy::dims_string(inputs[0].dims);
       std::cerr << "saturn-bench: '" << r.path() << "' was converted for batch " << r.batch() << " (its " << dims
                 << "); Saturn models have fixed shapes, so --batch " << args.batch
                 << " needs a model converted for that batch (saturn-convert with the input shape fixed at batch "
@@ -270,8 +268,8 @@ int main(int argc, char** argv) {
     if (args.profile) res.profile = build_profile(runners[m]->session().steps(), step_nanos[m], walls[m]);
     print_model(res, labels[m]);
   }
-  if (count == 2) std::printf("  (peak RSS is the process's: B's figure includes A, loaded first)\n");
   if (count == 2) {
+    std::printf("  (peak RSS is the process's: B's figure includes A, loaded first)\n");
     const RatioSpread r = ratio_spread(report.models[0].samples_ms, report.models[1].samples_ms);
     report.ratio = r;
     if (r.ratio >= 1) {

@@ -10,6 +10,7 @@
 const path = require('path');
 const ROOT = path.resolve(__dirname, '../..');
 const ort = require(path.join(ROOT, 'third_party/npm/node_modules/onnxruntime-node'));
+const { openSession } = require(path.join(ROOT, 'scripts/ort_session.js'));
 
 async function main() {
   const args = process.argv.slice(2);
@@ -21,9 +22,7 @@ async function main() {
     else if (args[i] === '--min-time') minTime = Number(args[i + 1]);
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-  });
+  const session = await openSession(model, threads);  // ORT's defaults: sequential, all optimizations
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   for (let i = 0; i < n; ++i) data[i] = ((i * 7919) % 255) / 255 - 0.5;

@@ -20,7 +20,7 @@ ir::Tensor zero_tensor(const std::string& name, ir::ElemType type, std::vector<i
 
 }  // namespace
 
-QdqBuilder::QdqBuilder(const ir::Graph& source, int64_t opset) : source_(source), opset_(opset) {
+QdqBuilder::QdqBuilder(const ir::Graph& source, int64_t opset) : opset_(opset) {
   for (const auto& [name, t] : source.tensors) used_.insert(name);
   for (const auto& n : source.nodes) {
     for (const auto& o : n.outputs) used_.insert(o);

@@ -52,15 +52,11 @@ class QdqBuilder {
   void add_input(const ir::Tensor& t) { inputs_.push_back(t); }
   void add_output(const ir::Tensor& t) { outputs_.push_back(t); }
 
-  const std::vector<ir::Node>& nodes() const { return nodes_; }
-  const std::vector<ir::Tensor>& initializers() const { return initializers_; }
-
   // The ModelProto (IR version 8, opset_import {"": opset}); nodes with attributes that cannot be
   // serialised are errors naming the node.
   Result<onnx::ModelProto> to_model(const std::string& graph_name) const;
 
  private:
-  const ir::Graph& source_;
   int64_t opset_;
   std::set<std::string> used_, used_nodes_;
   std::vector<ir::Node> nodes_;

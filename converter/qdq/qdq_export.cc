@@ -108,9 +108,7 @@ class Exporter {
     for (const auto& o : n.outputs) finals.push_back(int8_activation(o) ? b_.fresh(o + "_float") : o);
     std::vector<std::string> outs = finals;
     if (has_act || !residual.empty()) outs[0] = b_.fresh(n.outputs[0] + "_" + n.op_type);
-    ir::Node plain = n;
-    if (!residual.empty()) plain.inputs.resize(3);
-    SATURN_RETURN_IF_ERROR(qdq::add_standard_node(b_, g_, plain, ins, outs));
+    SATURN_RETURN_IF_ERROR(qdq::add_standard_node(b_, g_, n, ins, outs));
     if (!residual.empty()) {
       const std::string sum = has_act ? b_.fresh(n.outputs[0] + "_residual") : finals[0];
       b_.add_node("Add", b_.fresh_node(n.name + "_residual_Add"), {outs[0], residual}, {sum});

@@ -205,12 +205,12 @@ class Pass {
 
   // The weight grid of a Conv/ConvTranspose `n` with weights `w` (quantize_pass.h, weights.h).
   quantize::WeightGrid conv_grid(const ir::Node& n, const ir::Tensor& w) const {
-    const int64_t group = n.attr_int("group", 1);
-    // Conv W [M, C/g, ...], ConvTranspose W [C, M/g, ...]: depthwise when one channel per group.
-    const bool depthwise = group > 1 && w.dims.size() > 2 && w.dims[0] == group && w.dims[1] == 1;
     if (!o_.reduced_range) return quantize::kFullRange;
     const bool s8_input = act_.at(n.input(0)).second == ir::ElemType::kInt8;
     if (s8_input) return quantize::kReducedRangeEven;
+    const int64_t group = n.attr_int("group", 1);
+    // Conv W [M, C/g, ...], ConvTranspose W [C, M/g, ...]: depthwise when one channel per group.
+    const bool depthwise = group > 1 && w.dims.size() > 2 && w.dims[0] == group && w.dims[1] == 1;
     return depthwise ? quantize::kFullRange : quantize::kReducedRange;
   }
 

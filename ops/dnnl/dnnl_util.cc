@@ -78,14 +78,10 @@ void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float facto
     const float inf = std::numeric_limits<float>::infinity();
     const float lo = a->kind() == fb::ActivationKind::Relu ? 0.f : a->alpha();
     const float hi = a->kind() == fb::ActivationKind::Relu ? inf : a->beta();
-    float mapped_lo = std::isinf(lo) ? -inf : scale * lo + shift, mapped_hi = std::isinf(hi) ? inf : scale * hi + shift;
-    if (scale < 0.f) {
-      std::swap(mapped_lo, mapped_hi);
-      if (std::isinf(lo)) mapped_hi = inf;
-      if (std::isinf(hi)) mapped_lo = -inf;
-    }
+    const float mapped_lo = scale * lo + shift, mapped_hi = scale * hi + shift;  // +-inf stay infinite
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, mapped_lo, mapped_hi);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::min(mapped_lo, mapped_hi),
+                       std::max(mapped_lo, mapped_hi));
     return;
   }
   if (a != nullptr) append_function(ops, a);

@@ -19,6 +19,11 @@ dnnl::memory::desc memory_desc(const TensorDesc& desc);
 // Same, for logical `dims` padded with leading 1s up to `rank` (broadcasting operands).
 dnnl::memory::desc memory_desc(const TensorDesc& desc, int rank);
 
+// Whether `a` (may be null) has an affine tail scale * f + shift other than (1, 0).
+inline bool has_affine_tail(const fb::Activation* a) {
+  return a != nullptr && (a->scale() != 1.f || a->shift() != 0.f);
+}
+
 // Appends the fused activation (may be null or kind None: nothing appended) to `ops`, then its
 // affine tail (schema/saturn.fbs) multiplied by `factor` as one eltwise_linear(scale * factor,
 // shift * factor), when that is not the identity. An INT8 epilogue passes factor = 1 / alpha_y, so

@@ -14,12 +14,6 @@
 namespace saturn::converter::testing {
 namespace {
 
-calibrate::CalibrationInput samples(const std::string& name, std::vector<int64_t> dims, uint32_t seed) {
-  int64_t n = 1;
-  for (int64_t d : dims) n *= d;
-  return {name, dims, random_values(static_cast<size_t>(n), seed)};
-}
-
 struct Qdq {
   onnx::ModelProto model;
   std::map<std::string, const onnx::TensorProto*> init;
@@ -152,17 +146,7 @@ TEST(QdqExport, ConvReluConvScalesAndTypesMatchTheInt8Model) {
 
 // A fused residual (Conv's 4th input) and its activation come back as Conv -> Add -> Relu -> Q/DQ.
 TEST(QdqExport, FusedResidualAndActivationAreExpanded) {
-  OnnxBuilder b(13);
-  b.input("x", {1, 4, 4, 4}).output("y");
-  b.floats("w1", {4, 4, 3, 3}, random_values(144, 7, 0.f, 0.2f)).floats("w2", {4, 4, 1, 1}, random_values(16, 8, 0.f, 0.5f));
-  b.floats("b2", {4}, {0.1f, 0.2f, 0.3f, 0.4f}).floats("w3", {2, 4, 1, 1}, random_values(8, 9, 0.f, 0.5f));
-  auto& c1 = b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
-  OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1, 1, 1});
-  b.node("Relu", {"c1"}, {"r1"}, "relu1");
-  b.node("Conv", {"r1", "w2", "b2"}, {"c2"}, "conv2");
-  b.node("Add", {"c2", "r1"}, {"s"}, "add");
-  b.node("Relu", {"s"}, {"sr"}, "relu2");
-  b.node("Conv", {"sr", "w3"}, {"y"}, "conv3");
+  OnnxBuilder b = residual_block_model();
   ConvertOptions o;
   o.int8.qdq_path = qdq_path("qdq_residual.onnx");
   auto m = convert_int8(b.save("qdq_residual_src.onnx"), {samples("x", {2, 4, 4, 4}, 6)}, o);

@@ -15,12 +15,6 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 std::vector<float> weights(size_t n, uint32_t seed, float sd) { return random_values(n, seed, 0.f, sd); }
 
-calibrate::CalibrationInput samples(const std::string& name, std::vector<int64_t> dims, uint32_t seed) {
-  int64_t n = 1;
-  for (int64_t d : dims) n *= d;
-  return {name, dims, random_values(static_cast<size_t>(n), seed)};
-}
-
 TEST(QuantizePass, PerChannelWeightScalesAndS32Bias) {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");
@@ -192,17 +186,7 @@ TEST(QuantizePass, ConcatInputsShareOneScaleAndType) {
 
 // x -> conv1 (Relu) -> conv2 -> Add(conv2, r1) -> Relu -> conv3 -> y
 TEST(QuantizePass, ResidualAddFusesIntoConv) {
-  OnnxBuilder b(13);
-  b.input("x", {1, 4, 4, 4}).output("y");
-  b.floats("w1", {4, 4, 3, 3}, weights(144, 7, 0.2f)).floats("w2", {4, 4, 1, 1}, weights(16, 8, 0.5f));
-  b.floats("b2", {4}, {0.1f, 0.2f, 0.3f, 0.4f}).floats("w3", {2, 4, 1, 1}, weights(8, 9, 0.5f));
-  auto& c1 = b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
-  OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1, 1, 1});
-  b.node("Relu", {"c1"}, {"r1"}, "relu1");
-  b.node("Conv", {"r1", "w2", "b2"}, {"c2"}, "conv2");
-  b.node("Add", {"c2", "r1"}, {"s"}, "add");
-  b.node("Relu", {"s"}, {"sr"}, "relu2");
-  b.node("Conv", {"sr", "w3"}, {"y"}, "conv3");
+  OnnxBuilder b = residual_block_model();
   auto m = convert_int8(b.save("q_residual.onnx"), {samples("x", {2, 4, 4, 4}, 6)}, {});
   ASSERT_TRUE(m) << m.status().message();
   EXPECT_EQ(m->report.quantize.fused_residuals, 1);

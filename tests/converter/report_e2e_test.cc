@@ -53,6 +53,44 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+// The converter's INT8 path, step by step, so a test can see each stage: `onnx` imported and
+// simplified (fp32), calibrated on `data` with `ranges`, quantized (int8, quant), and compared.
+struct Compared {
+  ir::Graph fp32, int8;
+  QuantMap quant;
+  report::Comparison comparison;
+};
+
+void quantize_and_compare(const std::string& onnx, const std::vector<calibrate::CalibrationInput>& data,
+                          const calibrate::RangeOptions& ranges, Compared& out) {
+  auto model = read_onnx_file(onnx);
+  ASSERT_TRUE(model) << model.status().message();
+  auto graph = import_onnx_model(std::move(model.value()), ConvertOptions{}, onnx);
+  ASSERT_TRUE(graph) << graph.status().message();
+  ASSERT_TRUE(run_passes(*graph));
+  auto hist = calibrate::collect_histograms(*graph, data, {});
+  ASSERT_TRUE(hist) << hist.status().message();
+  out.fp32 = *graph;
+  out.int8 = std::move(*graph);
+  auto q = quantize_graph(out.int8, calibrate::compute_ranges(hist.value(), ranges), {});
+  ASSERT_TRUE(q) << q.status().message();
+  out.quant = std::move(q->quant);
+  auto c = report::compare_int8_with_fp32(out.fp32, out.int8, out.quant, data);
+  ASSERT_TRUE(c) << c.status().message();
+  out.comparison = std::move(c.value());
+}
+
+// SQNR in dB of `values` against their s8 quantization with scale alpha (rounding to nearest).
+double rounding_sqnr_db(const std::vector<float>& values, float alpha) {
+  double signal = 0, noise = 0;
+  for (float v : values) {
+    const double r = alpha * std::clamp(std::nearbyint(v / alpha), -127.f, 127.f);
+    signal += double(v) * v;
+    noise += (v - r) * (v - r);
+  }
+  return 10 * std::log10(signal / noise);
+}
+
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) ++n;
@@ -119,28 +157,18 @@ TEST(ReportEndToEnd, ConvertWritesThePage) {
 TEST(ReportEndToEnd, ComparisonMatchesIndependentRuns) {
   const std::string onnx = small_cnn("report_compare.onnx");
   const auto data = calibration_data();
-  ConvertOptions options;
-  auto model = read_onnx_file(onnx);
-  ASSERT_TRUE(model) << model.status().message();
-  auto graph = import_onnx_model(std::move(model.value()), options, onnx);
-  ASSERT_TRUE(graph) << graph.status().message();
-  ASSERT_TRUE(run_passes(*graph));
-  auto hist = calibrate::collect_histograms(*graph, data, {});
-  ASSERT_TRUE(hist) << hist.status().message();
   calibrate::RangeOptions ro;
   ro.max_method_tensors = {"x"};
-  const ir::Graph fp32 = *graph;
-  auto q = quantize_graph(*graph, calibrate::compute_ranges(hist.value(), ro), {});
-  ASSERT_TRUE(q) << q.status().message();
-  auto c = report::compare_int8_with_fp32(fp32, *graph, q->quant, data);
-  ASSERT_TRUE(c) << c.status().message();
+  Compared r;
+  ASSERT_NO_FATAL_FAILURE(quantize_and_compare(onnx, data, ro, r));
+  const report::Comparison* c = &r.comparison;
   EXPECT_EQ(c->samples, kSamples);
   EXPECT_EQ(c->batch, 4);
 
   // Every quantized activation found its FP32 counterpart: the Quantize output of x, the renamed
   // graph output p ("p_int8" read by a Dequantize) and the Conv with the fused Add and Relu, which
   // produces "sr" (the Relu's output once fused into the Add).
-  const auto names = report::quantized_activations(*graph, q->quant);
+  const auto names = report::quantized_activations(r.int8, r.quant);
   EXPECT_EQ(c->tensors.size(), names.size());
   std::map<std::string, std::string> fp32_of;
   for (const auto& [n, tc] : c->tensors) fp32_of[tc.fp32_name] = n;
@@ -152,21 +180,14 @@ TEST(ReportEndToEnd, ComparisonMatchesIndependentRuns) {
   // x's Quantize: T = max|x| (no clipping), so the noise is the rounding error alone; a
   // half-way tie may round either way in the kernel (1 LSB), which moves the result by far less
   // than 0.01 dB here.
-  const TensorQuant& xq = q->quant.at(fp32_of["x"]);
-  double signal = 0, noise = 0;
-  for (float v : data[0].values) {
-    const double r = xq.scale[0] * std::clamp(std::nearbyint(v / xq.scale[0]), -127.f, 127.f);
-    signal += double(v) * v;
-    noise += (v - r) * (v - r);
-  }
-  const double x_db = 10 * std::log10(signal / noise);
+  const double x_db = rounding_sqnr_db(data[0].values, r.quant.at(fp32_of["x"]).scale[0]);
   EXPECT_NEAR(c->tensors.at(fp32_of["x"]).sqnr.db(), x_db, 0.01);
   EXPECT_GT(x_db, 30.0);  // 8-bit rounding of a Gaussian at T = max|x|: about 36 dB
 
   // Graph outputs: the same SQNR as the FP32 and INT8 models run on their own.
   auto fp32_bytes = convert_onnx_file(onnx, {});
   ASSERT_TRUE(fp32_bytes) << fp32_bytes.status().message();
-  auto int8_bytes = write_saturn_model(*graph, "", &q->quant);
+  auto int8_bytes = write_saturn_model(r.int8, "", &r.quant);
   ASSERT_TRUE(int8_bytes) << int8_bytes.status().message();
   ASSERT_EQ(c->outputs.size(), 2u);
   for (const auto& oc : c->outputs) {
@@ -233,25 +254,15 @@ TEST(ReportEndToEnd, QuantizeOfAFlatFeatureMap) {
   b.node("Conv", {"s", "w"}, {"y"}, "conv");
   const std::string onnx = b.save("report_flat.onnx");
   const std::vector<calibrate::CalibrationInput> data = {{"x", {4, 16, 3, 80}, random_values(4 * 16 * 240, 31)}};
-  ConvertOptions options;
-  auto model = read_onnx_file(onnx);
-  ASSERT_TRUE(model);
-  auto graph = import_onnx_model(std::move(model.value()), options, onnx);
-  ASSERT_TRUE(graph) << graph.status().message();
-  ASSERT_TRUE(run_passes(*graph));
-  auto hist = calibrate::collect_histograms(*graph, data, {});
-  ASSERT_TRUE(hist) << hist.status().message();
   calibrate::RangeOptions ro;
   ro.method = calibrate::Method::kMax;
-  const ir::Graph fp32 = *graph;
-  auto q = quantize_graph(*graph, calibrate::compute_ranges(hist.value(), ro), {});
-  ASSERT_TRUE(q) << q.status().message();
-  auto c = report::compare_int8_with_fp32(fp32, *graph, q->quant, data);
-  ASSERT_TRUE(c) << c.status().message();
+  Compared r;
+  ASSERT_NO_FATAL_FAILURE(quantize_and_compare(onnx, data, ro, r));
+  const report::Comparison* c = &r.comparison;
   ASSERT_TRUE(c->tensors.count("s_quantized"));
-  const float alpha = q->quant.at("s_quantized").scale[0];
+  const float alpha = r.quant.at("s_quantized").scale[0];
   // The FP32 values of s, from the FP32 model with s as its output.
-  ir::Graph fs = fp32;
+  ir::Graph fs = r.fp32;
   fs.outputs = {"s"};
   auto bytes = write_saturn_model(fs, "");
   ASSERT_TRUE(bytes);
@@ -265,14 +276,8 @@ TEST(ReportEndToEnd, QuantizeOfAFlatFeatureMap) {
     ASSERT_TRUE(session.value()->run(in, outs));
     s_all.insert(s_all.end(), out.begin(), out.end());
   }
-  double signal = 0, noise = 0;
-  for (float v : s_all) {
-    const double r = alpha * std::clamp(std::nearbyint(v / alpha), -127.f, 127.f);  // u8: s = sigmoid >= 0
-    signal += double(v) * v;
-    noise += (v - r) * (v - r);
-  }
-  EXPECT_EQ(graph->find("s_quantized")->dtype, ir::ElemType::kInt8);
-  EXPECT_NEAR(c->tensors.at("s_quantized").sqnr.db(), 10 * std::log10(signal / noise), 0.01);
+  EXPECT_EQ(r.int8.find("s_quantized")->dtype, ir::ElemType::kInt8);
+  EXPECT_NEAR(c->tensors.at("s_quantized").sqnr.db(), rounding_sqnr_db(s_all, alpha), 0.01);
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '../..');
-const { readNpy, TYPES } = require(path.join(ROOT, 'scripts/npy.js'));
-const ort = require(path.join(ROOT, 'third_party/npm/node_modules/onnxruntime-node'));
+const { readNpy } = require(path.join(ROOT, 'scripts/npy.js'));
+const { parseInput, openSession, feedsFor } = require(path.join(ROOT, 'scripts/ort_session.js'));
 
 function usage(message) {
   process.stderr.write(`qdq_ort_compare: ${message}\n` +
@@ -41,11 +41,8 @@ async function main() {
   for (let i = 0; i < args.length; ++i) {
     const a = args[i];
     const value = () => (i + 1 < args.length ? args[++i] : usage(`${a} needs a value`));
-    if (a === '--input') {
-      const v = value();
-      const eq = v.indexOf('=');
-      input = eq < 0 ? { name: '', file: v } : { name: v.slice(0, eq), file: v.slice(eq + 1) };
-    } else if (a === '--saturn') saturnFile = value();
+    if (a === '--input') input = parseInput(value());
+    else if (a === '--saturn') saturnFile = value();
     else if (a === '--ref') refFile = value();
     else if (a === '--min-sqnr') minDb = Number(value());
     else if (a === '--threads') threads = Number(value());
@@ -54,13 +51,8 @@ async function main() {
   }
   if (!model || !input || !saturnFile || !(minDb > 0)) usage('missing or bad arguments');
 
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'],
-  });
-  const name = input.name || session.inputNames[0];
-  if (!session.inputNames.includes(name)) usage(`'${name}' is not an input of ${model} (${session.inputNames.join(', ')})`);
-  const x = readNpy(input.file);
-  const results = await session.run({ [name]: new ort.Tensor(TYPES[x.descr].ort, x.data, x.shape) });
+  const session = await openSession(model, threads);
+  const results = await session.run(feedsFor(session, model, [input], usage));
   const out = results[session.outputNames[0]];
   const saturn = readNpy(saturnFile);
   if (!sameShape(out.dims, saturn.shape)) {

@@ -106,13 +106,21 @@ std::vector<Int8Case> generate(bool transpose) {
   std::vector<Int8Case> cases;
   std::mt19937 gen(transpose ? 4242 : 2424);
   int index = 0;
+  // The fields every case sets the same way; the loops below vary the rest.
+  const auto base_case = [&](DType x_type, DType y_type) {
+    Int8Case c;
+    c.transpose = transpose;
+    c.shape = random_shape(gen, transpose, index);
+    c.bias = index % 4 != 1;
+    c.x_type = x_type;
+    c.y_type = y_type;
+    c.seed = 100 + static_cast<uint32_t>(index);
+    return c;
+  };
   for (Kind kind : kKinds)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.transpose = transpose;
-        c.shape = random_shape(gen, transpose, index);
-        c.bias = index % 4 != 1;
+        Int8Case c = base_case(x_type, y_type);
         c.residual = !transpose && index % 3 != 0;
         c.residual_plain = c.residual && index % 2 == 0;
         // Per-channel weight scales of a grouped ConvTranspose have no axis holding M: per tensor.
@@ -120,9 +128,6 @@ std::vector<Int8Case> generate(bool transpose) {
         c.reduced_weights = index % 2 == 0;
         c.r_type = y_type == DType::kF32 || index % 4 != 2 ? y_type : (y_type == DType::kU8 ? DType::kS8 : DType::kU8);
         c.act = activation_for(kind);
-        c.x_type = x_type;
-        c.y_type = y_type;
-        c.seed = 100 + static_cast<uint32_t>(index);
         std::ostringstream name;
         name << index << "_" << fb::EnumNameActivationKind(kind) << "_" << dtype_name(x_type) << "_to_"
              << dtype_name(y_type) << "_" << c.shape.x.size() - 2 << "d_g" << c.shape.group
@@ -139,18 +144,12 @@ std::vector<Int8Case> generate(bool transpose) {
   for (const Activation& tail : tails)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.transpose = transpose;
-        c.shape = random_shape(gen, transpose, index);
-        c.bias = index % 4 != 1;
+        Int8Case c = base_case(x_type, y_type);
         c.residual = !transpose && index % 3 == 1;
         c.per_channel = !(transpose && c.shape.group > 1);
         c.reduced_weights = true;  // oneDNN's fast kernels, where HardSwish then two linears once failed
         c.r_type = y_type;
         c.act = tail;
-        c.x_type = x_type;
-        c.y_type = y_type;
-        c.seed = 100 + static_cast<uint32_t>(index);
         std::ostringstream name;
         name << index << "_" << fb::EnumNameActivationKind(tail.kind) << "_tail_" << dtype_name(x_type) << "_to_"
              << dtype_name(y_type) << "_" << c.shape.x.size() - 2 << "d_g" << c.shape.group << "_w7"

@@ -11,9 +11,13 @@ Profile build_profile(const std::vector<StepInfo>& steps, const std::vector<std:
                       const std::vector<int64_t>& wall_nanos) {
   Profile p;
   ProfileSummary& s = p.summary;
-  std::vector<double> times, coverage, walls;
+  // The iterations with a time for every step and a positive wall time.
+  std::vector<size_t> valid;
   for (size_t i = 0; i < step_nanos.size() && i < wall_nanos.size(); ++i) {
-    if (step_nanos[i].size() != steps.size() || wall_nanos[i] <= 0) continue;
+    if (step_nanos[i].size() == steps.size() && wall_nanos[i] > 0) valid.push_back(i);
+  }
+  std::vector<double> times, coverage, walls;
+  for (size_t i : valid) {
     int64_t sum = 0;
     for (int64_t ns : step_nanos[i]) sum += ns;
     coverage.push_back(static_cast<double>(sum) / static_cast<double>(wall_nanos[i]));
@@ -23,10 +27,7 @@ Profile build_profile(const std::vector<StepInfo>& steps, const std::vector<std:
   s.wall_ms = percentile(walls, 50);
   for (size_t k = 0; k < steps.size(); ++k) {
     times.clear();
-    for (size_t i = 0; i < step_nanos.size() && i < wall_nanos.size(); ++i) {
-      if (step_nanos[i].size() != steps.size() || wall_nanos[i] <= 0) continue;
-      times.push_back(static_cast<double>(step_nanos[i][k]) / 1e6);
-    }
+    for (size_t i : valid) times.push_back(static_cast<double>(step_nanos[i][k]) / 1e6);
     ProfileRow row;
     row.index = k;
     row.name = steps[k].name;

@@ -51,6 +51,4 @@ Profile build_profile(const std::vector<StepInfo>& steps, const std::vector<std:
 // MAC share, the coverage, the top 10 and the ISA `isa`.
 void print_profile(std::ostream& out, const Profile& profile, const std::string& isa);
 
-inline bool is_int8(DType t) { return t == DType::kU8 || t == DType::kS8; }
-
 }  // namespace saturn::bench

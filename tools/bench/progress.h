@@ -11,7 +11,6 @@ namespace saturn::bench {
 class Progress {
  public:
   Progress();  // decides once whether stderr is a terminal
-  bool enabled() const { return enabled_; }
   // Shows "label: text" (carriage return, no newline), rate-limited unless `force`.
   void update(const std::string& label, const std::string& text, bool force = false);
   void finish();  // clears the line

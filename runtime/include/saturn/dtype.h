@@ -19,6 +19,8 @@ inline constexpr size_t dtype_size(DType t) {
   return 0;
 }
 
+inline constexpr bool is_int8(DType t) { return t == DType::kU8 || t == DType::kS8; }
+
 inline constexpr const char* dtype_name(DType t) {
   switch (t) {
     case DType::kF32: return "f32";
