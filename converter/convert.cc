@@ -103,8 +103,13 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   if (!passes) return passes.with_context(origin);
   const std::string sha = sha256_hex({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
   // Writer messages start with "unsupported" where they are rejections, so no prefix is added.
+  if (!options.int8.enabled) {
+    fuse_residual_adds(*graph, [](size_t, size_t) { return true; }, [](size_t) {});
+    return write_saturn_model(*graph, sha);
+  }
+  // Calibration runs this graph as it is (every Conv output observable); it must be writable.
   Result<std::vector<uint8_t>> fp32 = write_saturn_model(*graph, sha);
-  if (!fp32 || !options.int8.enabled) return fp32;
+  if (!fp32) return fp32;
 
   const bool want_report = !options.int8.report_path.empty();
   const std::set<std::string> max_tensors = max_method_tensors(*graph);

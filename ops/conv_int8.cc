@@ -167,7 +167,10 @@ void ResidualCopy::prepare(PrepareContext& ctx, int input, ScratchPlan& scratch)
   const TensorDesc& y = ctx.output(0);
   bytes_ = y.bytes();
   reorder_ = r.layout != y.layout;
-  if (!reorder_) return;
+  if (!reorder_) {
+    ctx.output_may_reuse_input(input);  // when the Session takes it up, run() copies nothing
+    return;
+  }
   const dnnl::memory::desc r_md = dnnl_util::memory_desc(r);
   TensorDesc y_as_r = y;  // Y's layout, R's type: the bytes are copied, not converted
   y_as_r.dtype = r.dtype;

@@ -87,8 +87,9 @@ bool cpu_has_vnni();
 bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose);
 
 // Copies the residual (node input `input`) into node output 0 before the primitive runs, converting
-// the layout when they differ (e.g. a Plain residual into an Nhwc Y); nothing when both pointers are
-// the same in the same layout.
+// the layout when they differ (e.g. a Plain residual into an Nhwc Y). In the same layout it lets the
+// Session place Y in R's bytes (PrepareContext::output_may_reuse_input), and copies nothing when it
+// did.
 class ResidualCopy {
  public:
   // Call after ctx.output(0) is set; a reorder's scratchpad is reserved in `scratch`.

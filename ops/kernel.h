@@ -76,6 +76,12 @@ class PrepareContext {
   virtual void set_impl(std::string impl) = 0;
   // Multiply-accumulates per run, shown by profiles (GMAC/s); leave unset when not meaningful.
   virtual void set_macs(int64_t macs) = 0;
+  // Declares that output 0 may occupy the bytes of runtime input `input` (same size): run() is
+  // then correct when ctx.input(input) == ctx.output(0), e.g. a residual that oneDNN's sum post-op
+  // reads from the destination. The Session shares the buffer when this step is the input's last
+  // reader (and it is no graph input or output, nor any other input of the step); otherwise the two
+  // stay apart. It saves the copy, and the memory.
+  virtual void output_may_reuse_input(int input) = 0;
 
   // Status::error("node 'x' (Op): " + message).
   Status error(const std::string& message) const { return Status::error(node_label() + ": " + message); }

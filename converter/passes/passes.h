@@ -11,7 +11,13 @@
 //                           tail: y = scale * f(x) + shift (ir::Activation), repeatedly
 //   8. remove_dead_nodes
 // Each pass keeps the nodes in topological order and the tensors' dims valid.
+//
+// fuse_residual_adds is not in that order: convert.cc runs it on FP32 models before writing them,
+// and the INT8 pass (quantize/regions.h) on the nodes it puts in INT8.
 #pragma once
+
+#include <cstddef>
+#include <functional>
 
 #include "converter/ir/graph.h"
 #include "saturn/status.h"
@@ -27,5 +33,15 @@ Status fuse_activations(ir::Graph& graph);
 Status fold_affine_tails(ir::Graph& graph);
 
 Status run_passes(ir::Graph& graph);
+
+// Fuses residual Adds into Convs: Add(Conv(x, W, B), r) becomes Conv(x, W, B, r), Conv's optional
+// residual input 3 (lowering.h), with the Add's activation and output. The Conv must have no
+// activation or residual yet, and its output must feed only the Add and be no graph output; both
+// Add inputs must have the Add's dims. When both inputs qualify, the later Conv takes the other as
+// R, which is then computed before it. `allowed(add, conv)` (node indices) may veto a pair;
+// `before_removing(conv)` runs just before the Conv at that index leaves graph.nodes (the Add's
+// index then holds the fused Conv). Returns the number of fusions.
+int fuse_residual_adds(ir::Graph& graph, const std::function<bool(size_t add, size_t conv)>& allowed,
+                       const std::function<void(size_t conv)>& before_removing);
 
 }  // namespace saturn::converter

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "converter/passes/passes.h"
+
 namespace saturn::converter::quantize {
 
 namespace {
@@ -111,53 +113,16 @@ Regions decide_regions(const ir::Graph& g, const std::set<std::string>& fp32_nod
 }
 
 int fuse_residuals(ir::Graph& g, Regions& r) {
-  int fused = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    const auto producers = g.producers();
-    const auto consumers = g.consumers();
-    for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
-      const ir::Node& add = g.nodes[i];
-      if (add.op_type != "Add" || !add.domain.empty() || !r.int8[i] || add.inputs.size() != 2) continue;
-      const ir::Tensor* out = g.find(add.outputs[0]);
-      if (!r.int8_out.count(add.outputs[0])) continue;  // the fused Conv would need an F32 R
-      long best = -1;
-      size_t best_k = 0;
-      for (size_t k = 0; k < 2; ++k) {
-        const std::string& c = add.inputs[k];
-        const std::string& res = add.inputs[1 - k];
-        auto p = producers.find(c);
-        if (c == res || p == producers.end()) continue;
-        const ir::Node& conv = g.nodes[p->second];
-        auto uses = consumers.find(c);
-        const ir::Tensor* ct = g.find(c);
-        const ir::Tensor* rt = g.find(res);
-        if (conv.op_type != "Conv" || !conv.domain.empty() || !r.int8[p->second] || !r.int8_out.count(c) ||
-            conv.fused.kind != ir::ActivationKind::kNone || !conv.input(3).empty() || g.is_graph_output(c) ||
-            uses == consumers.end() || uses->second.size() != 1 || !ct || !rt || !out || ct->dims != out->dims ||
-            rt->dims != out->dims)
-          continue;
-        if (static_cast<long>(p->second) > best) {
-          best = static_cast<long>(p->second);
-          best_k = k;
-        }
-      }
-      if (best < 0) continue;
-      ir::Node conv = g.nodes[best];
-      const std::string c = add.inputs[best_k], res = add.inputs[1 - best_k];
-      conv.inputs.resize(4);
-      conv.inputs[3] = res;
-      conv.outputs = {add.outputs[0]};
-      conv.fused = add.fused;
-      r.int8_out.erase(c);
-      g.nodes[i] = std::move(conv);
-      g.nodes.erase(g.nodes.begin() + best);
-      r.int8.erase(r.int8.begin() + best);
-      ++fused;
-      changed = true;
-    }
-  }
-  return fused;
+  // Both in INT8 with INT8 outputs: the fused Conv would otherwise need an F32 R or output.
+  const auto allowed = [&](size_t add, size_t conv) {
+    return r.int8[add] && r.int8[conv] && r.int8_out.count(g.nodes[add].outputs[0]) &&
+           r.int8_out.count(g.nodes[conv].outputs[0]);
+  };
+  const auto before_removing = [&](size_t conv) {
+    r.int8_out.erase(g.nodes[conv].outputs[0]);
+    r.int8.erase(r.int8.begin() + static_cast<long>(conv));
+  };
+  return fuse_residual_adds(g, allowed, before_removing);
 }
 
 }  // namespace saturn::converter::quantize

@@ -50,6 +50,7 @@ class StepPrepareContext final : public PrepareContext {
   dnnl::stream& stream() override { return impl_.stream_; }
   void set_impl(std::string impl) override { step_.info.impl = std::move(impl); }
   void set_macs(int64_t macs) override { step_.info.macs = macs; }
+  void output_may_reuse_input(int input) override { step_.reusable_input = input; }
 
  private:
   bool in_range(int i) const { return i >= 0 && i < num_inputs(); }
@@ -264,6 +265,23 @@ Status Session::Impl::add_graph_outputs() {
   return Status::ok();
 }
 
+std::vector<int> Session::Impl::buffer_owners() const {
+  std::vector<int> owner(values_.size());
+  for (size_t v = 0; v < owner.size(); ++v) owner[v] = static_cast<int>(v);
+  for (size_t s = 0; s < steps_.size(); ++s) {  // in run order, so an input's owner is final
+    const Step& step = steps_[s];
+    if (step.reusable_input < 0 || step.outputs.empty()) continue;
+    const int in = step.inputs[step.reusable_input], out = step.outputs[0];
+    if (in == -1) continue;
+    const Value& r = values_[in];
+    const bool last_reader = r.last_use == static_cast<int>(s) && !r.live_to_end &&
+                             std::count(step.inputs.begin(), step.inputs.end(), in) == 1;
+    if (r.producer != -1 && last_reader && r.desc.bytes() == values_[out].desc.bytes())
+      owner[out] = owner[in];
+  }
+  return owner;
+}
+
 Status Session::Impl::plan_memory() {
   MemoryPlanner planner;
   const int last_step = steps_.empty() ? 0 : static_cast<int>(steps_.size()) - 1;
@@ -275,14 +293,26 @@ Status Session::Impl::plan_memory() {
     }
     return planner.add_buffer(bytes, first, last);
   };
-  for (Value& v : values_) {
+  // One buffer per owner, live from the owner's first step to the last step of any value in it.
+  const std::vector<int> owner = buffer_owners();
+  std::vector<std::pair<int, int>> span(values_.size(), {-1, -1});
+  for (size_t i = 0; i < values_.size(); ++i) {
+    const Value& v = values_[i];
     if (v.constant != nullptr || (v.producer == -1 && !v.graph_input)) continue;  // constant or unused
     const int first = v.graph_input ? 0 : v.producer;
     const int last = v.live_to_end ? last_step : std::max(first, v.last_use);
-    Result<int> id = add(v.desc.bytes(), first, last);
-    if (!id.is_ok()) return id.status();
-    v.buffer = *id;
+    auto& [owner_first, owner_last] = span[owner[i]];
+    if (owner[i] == static_cast<int>(i)) owner_first = first;
+    owner_last = std::max(owner_last, last);
   }
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (span[i].first == -1) continue;
+    Result<int> id = add(values_[i].desc.bytes(), span[i].first, span[i].second);
+    if (!id.is_ok()) return id.status();
+    values_[i].buffer = *id;
+  }
+  for (size_t i = 0; i < values_.size(); ++i)
+    if (owner[i] != static_cast<int>(i)) values_[i].buffer = values_[owner[i]].buffer;
   for (size_t s = 0; s < steps_.size(); ++s) {
     if (steps_[s].scratch_bytes == 0) continue;
     const int step = static_cast<int>(s);

@@ -10,7 +10,9 @@
 //
 // Arena. One 64-byte aligned allocation holding every runtime value (graph inputs included) for
 // its lifetime [producing step (0 for graph inputs), last consuming step] (values copied out live
-// to the last step) and every step's scratch for that step only, placed by MemoryPlanner.
+// to the last step) and every step's scratch for that step only, placed by MemoryPlanner. A step's
+// output 0 occupies its reusable input's buffer when the step is that input's last reader
+// (buffer_owners); the buffer then lives until the output's last use.
 #pragma once
 
 #include <cstdlib>
@@ -65,6 +67,8 @@ class Session::Impl {
     StepRunContext run_ctx;
     // Runs on one thread (see mark_light_steps); otherwise on the session's threads.
     bool single_thread = false;
+    // The input slot whose buffer output 0 may take over (PrepareContext::output_may_reuse_input).
+    int reusable_input = -1;
   };
   // One graph output: where its bytes are after run (a value in the arena, or a constant).
   struct OutputSource {
@@ -89,6 +93,8 @@ class Session::Impl {
   // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset.
   Status prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs);
   Status add_graph_outputs();
+  // Per value, the value whose arena buffer it occupies (itself, or a reusable input it took over).
+  std::vector<int> buffer_owners() const;
   Status plan_memory();
   void resolve_pointers();
 

@@ -341,6 +341,16 @@ void run_case(const Int8Case& c, Tally* tally) {
   EXPECT_EQ(y.dtype, c.y_type);
   EXPECT_EQ(y.layout, layout);
   h.run();
+  if (c.residual) {
+    // A residual in Y's layout may hold Y (the Session's in-place placement): the same bytes result.
+    const bool same_layout = !nhwc || !c.residual_plain;
+    EXPECT_EQ(h.reusable_input(), same_layout ? 3 : -1);
+    if (same_layout) {
+      const std::vector<uint8_t> copied = h.output<uint8_t>(0);
+      h.run(/*in_place=*/true);
+      EXPECT_EQ(h.output<uint8_t>(0), copied);
+    }
+  }
 
   if (c.y_type == DType::kF32) {
     std::vector<float> got = h.output<float>(0);
@@ -493,7 +503,8 @@ TEST(ConvInt8Reference, DequantizedMatchesFp32OfDequantizedInputs) {
 }
 
 // FP32 Conv with a residual (input 3): Y = activation(conv(X, W) + B + R), R added by the sum
-// post-op, in Nhwc and as a Plain residual for an Nhwc Y.
+// post-op, in Nhwc (also with Y in R's bytes, as the Session places a dead residual) and as a Plain
+// residual for an Nhwc Y.
 TEST(ConvFp32Residual, AddsTheResidualBeforeTheActivation) {
   for (const Layout r_layout : {Layout::kNhwc, Layout::kPlain}) {
     const std::vector<int64_t> x4 = {1, 5, 6, 7};
@@ -521,8 +532,11 @@ TEST(ConvFp32Residual, AddsTheResidualBeforeTheActivation) {
     auto kernel = make_conv_kernel();
     const Status st = h.prepare(*kernel);
     ASSERT_TRUE(st.is_ok()) << st.message();
-    h.run();
-    expect_close(from_nhwc(h.output<float>(0), want.dims), want.data, 1e-4f, 1e-5f);
+    EXPECT_EQ(h.reusable_input(), r_layout == Layout::kNhwc ? 3 : -1);
+    for (const bool in_place : {false, h.reusable_input() == 3}) {
+      h.run(in_place);
+      expect_close(from_nhwc(h.output<float>(0), want.dims), want.data, 1e-4f, 1e-5f);
+    }
   }
 }
 

@@ -102,9 +102,13 @@ class KernelHarness final : public PrepareContext {
     return kernel.prepare(*this);
   }
 
-  void run() {
+  // With `in_place`, output 0 occupies the bytes of the input the kernel declared reusable
+  // (output_may_reuse_input), as the Session arranges: the kernel sees the same pointer for both.
+  void run(bool in_place = false) {
     out_bytes_.clear();
     for (const TensorDesc& d : outputs_) out_bytes_.emplace_back(d.bytes(), uint8_t{0xFF});
+    aliased_input_ = in_place ? reusable_input_ : -1;
+    if (aliased_input_ >= 0) out_bytes_[0] = inputs_[aliased_input_].bytes;
     scratch_.assign(scratch_bytes_ + 64, uint8_t{0xFF});
     Run run(*this);
     kernel_->run(run);
@@ -119,6 +123,7 @@ class KernelHarness final : public PrepareContext {
     return v;
   }
   size_t scratch_bytes() const { return scratch_bytes_; }
+  int reusable_input() const { return reusable_input_; }
   const std::string& impl() const { return impl_; }
 
   // PrepareContext
@@ -137,6 +142,7 @@ class KernelHarness final : public PrepareContext {
   dnnl::stream& stream() override { return stream_; }
   void set_impl(std::string impl) override { impl_ = std::move(impl); }
   void set_macs(int64_t) override {}
+  void output_may_reuse_input(int input) override { reusable_input_ = input; }
 
  private:
   struct Input {
@@ -149,6 +155,7 @@ class KernelHarness final : public PrepareContext {
    public:
     explicit Run(KernelHarness& h) : h_(h) {}
     const void* input(int i) const override {
+      if (i == h_.aliased_input_) return h_.out_bytes_[0].data();
       return h_.inputs_[i].present ? static_cast<const void*>(h_.inputs_[i].bytes.data()) : nullptr;
     }
     void* output(int i) const override { return h_.out_bytes_[i].data(); }
@@ -169,6 +176,7 @@ class KernelHarness final : public PrepareContext {
   std::vector<std::vector<uint8_t>> out_bytes_;
   std::vector<uint8_t> scratch_;
   size_t scratch_bytes_ = 0;
+  int reusable_input_ = -1, aliased_input_ = -1;
   Kernel* kernel_ = nullptr;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream_{engine_};

@@ -34,6 +34,60 @@ std::vector<std::vector<float>> run_model(const ModelBuilder& b,
 
 using FBB = flatbuffers::FlatBufferBuilder;
 
+// x [1, 4, 6, 5] -> Conv 1x1 (weights 2 I) -> t -> Conv 1x1 (weights 3 I) -> u
+//   -> Conv 1x1 (weights I, residual t, Relu) -> y = relu(3 * 2x + 2x) = relu(8x); with
+// `t_is_output`, t is a graph output too. Returns the session's arena bytes and y.
+std::pair<size_t, std::vector<float>> residual_chain(bool t_is_output, const std::vector<float>& xv) {
+  ModelBuilder b;
+  const std::vector<int64_t> dims = {1, 4, 6, 5};
+  const int x = b.add_input("x", dims);
+  std::vector<int> w;
+  for (float gain : {2.f, 3.f, 1.f}) {
+    std::vector<float> eye(16, 0.f);
+    for (int i = 0; i < 4; ++i) eye[i * 5] = gain;
+    w.push_back(b.add_constant("w" + std::to_string(w.size()), {4, 4, 1, 1}, fb::DType::F32, eye));
+  }
+  const int t = b.add_tensor("t", dims), u = b.add_tensor("u", dims), y = b.add_tensor("y", dims);
+  const auto conv = [](fb::ActivationKind act) {
+    return [act](FBB& f) {
+      const std::vector<int> one = {1, 1}, zero = {0, 0, 0, 0};
+      const auto a = fb::CreateActivation(f, act);
+      return std::make_pair(fb::Op::Conv, fb::CreateConvDirect(f, &one, &one, &one, &zero, 1, a).Union());
+    };
+  };
+  b.add_node("conv_t", conv(fb::ActivationKind::None), {x, w[0]}, {t});
+  b.add_node("conv_u", conv(fb::ActivationKind::None), {t, w[1]}, {u});
+  b.add_node("conv_y", conv(fb::ActivationKind::Relu), {u, w[2], -1, t}, {y});
+  b.add_output(y);
+  if (t_is_output) b.add_output(t);
+  auto model = Model::from_bytes(b.finish());
+  EXPECT_TRUE(model.is_ok()) << model.status().message();
+  if (!model.is_ok()) return {};
+  auto session = Session::create(*model);
+  EXPECT_TRUE(session.is_ok()) << session.status().message();
+  if (!session.is_ok()) return {};
+  std::vector<float> yv(xv.size(), NAN), tv(xv.size(), NAN);
+  const void* in[] = {xv.data()};
+  void* out[] = {yv.data(), tv.data()};
+  const Status st = (*session)->run(in, std::span<void* const>(out, t_is_output ? 2 : 1));
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  return {(*session)->arena_bytes(), yv};
+}
+
+// A Conv's residual that nothing reads afterwards holds the Conv's output (the Session places Y in
+// R's bytes, and the kernel copies nothing); one that is read later (here: a graph output) does not.
+TEST(SessionOps, ConvOutputTakesOverADeadResidual) {
+  const std::vector<float> xv = random_floats(120, -2.f, 2.f, 31);
+  std::vector<float> want(120);  // NCHW order, as the graph output
+  for (size_t i = 0; i < 120; ++i) want[i] = std::max(8.f * xv[i], 0.f);
+  const auto [shared_arena, shared_y] = residual_chain(false, xv);
+  const auto [kept_arena, kept_y] = residual_chain(true, xv);
+  expect_close(shared_y, want);
+  expect_close(kept_y, want);
+  // x reordered to nhwc, t, u, y (each 480 bytes): t dies at conv_y, so y needs no bytes of its own.
+  EXPECT_LT(shared_arena, kept_arena);
+}
+
 // x [2, 3, 4, 5] -> Conv 1x1 (identity weights, Nhwc) -> c -> Add [1, 3, 1, 1] -> a -> Softmax(axis 1) -> s
 // -> Concat(s, c; axis 1) -> k [2, 6, 4, 5] -> ReduceMean(axes 2, 3; keepdims 0) -> y [2, 6].
 TEST(SessionOps, SpatialChainAfterConv) {
