@@ -4,8 +4,13 @@
 // epilogue are planned in ops/conv_int8.h.
 // Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
-// the blocked layout oneDNN picks (format_tag::any).
+// the blocked layout oneDNN picks (format_tag::any). An INT8 2D depthwise conv runs on Saturn's own
+// AVX2 kernel instead where that applies (ops/depthwise_int8.h).
+#include <algorithm>
+#include <memory>
+
 #include "ops/conv_int8.h"
+#include "ops/depthwise_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl/spatial_attrs.h"
@@ -23,6 +28,10 @@ class ConvKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override;
   void run(RunContext& ctx) const override {
+    if (depthwise_) {
+      depthwise_->run(ctx.input(0), ctx.output(0));
+      return;
+    }
     if (plan_.residual) residual_.run(ctx);
     step_.run(ctx);
   }
@@ -30,7 +39,10 @@ class ConvKernel final : public Kernel {
  private:
   Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
                const fb::Activation* activation);
+  // Sets depthwise_ when the conv is in depthwise_int8.h's scope on this CPU.
+  void try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const fb::Activation* activation);
   conv_int8::Plan plan_;
+  std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
   conv_int8::ResidualCopy residual_;
   DnnlStep step_;
 };
@@ -91,7 +103,28 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   out.dims = y;
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
+  try_depthwise_int8(ctx, attrs, options->activation());
+  if (depthwise_) return Status::ok();
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
+}
+
+void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,
+                                    const fb::Activation* activation) {
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& y = ctx.output(0).dims;
+  const bool dense = std::all_of(attrs.dilations.begin(), attrs.dilations.end(), [](int64_t d) { return d == 1; });
+  if (!plan_.int8 || !plan_.depthwise || plan_.residual || x.size() != 4 || !dense ||
+      attrs.kernel[0] * attrs.kernel[1] > depthwise_int8::kMaxTaps || !depthwise_int8::supports(activation) ||
+      !depthwise_int8::available())
+    return;
+  const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
+                                   attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  depthwise_ = std::make_unique<depthwise_int8::DepthwiseInt8>(g, static_cast<const int8_t*>(ctx.constant(1)), bias,
+                                                               plan_.output_scales, activation, plan_.x_dtype,
+                                                               plan_.y_dtype, plan_.y_scale);
+  ctx.set_impl("saturn_dw_int8:avx2");
 }
 
 Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,

@@ -1,6 +1,8 @@
 #include "ops/matmul_int8.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,47 @@ bool fits_without_vnni(const int8_t* b, int64_t count) {
   return true;
 }
 
+// A 2D product with a row-major A [M, K] and a constant B is a 1x1 convolution over an image of
+// 1 x M pixels with K channels: in NHWC its source and destination have exactly A's and Y's bytes.
+// oneDNN 2.6's jit 1x1 INT8 convolutions run it several times faster than its int8 matmul (a
+// classifier head, M 1, K 1280, N 1000, u8 A: 0.015 vs 0.048 ms on AVX2). Builds that into `step`
+// and returns true, or builds nothing and returns false when oneDNN has no exact jit 1x1 kernel for
+// these operands (conv_int8::select_exact_impl).
+bool build_as_conv(PrepareContext& ctx, const Operands& o, const dnnl::primitive_attr& attr, DType y_type,
+                   DnnlStep* step) {
+  const int64_t m = o.a[0], k = o.a[1], n = o.b[1];
+  const memory::desc src({1, k, 1, m}, dnnl_util::data_type(ctx.input(0).dtype), memory::format_tag::nhwc);
+  const memory::desc dst({1, n, 1, m}, dnnl_util::data_type(y_type), memory::format_tag::nhwc);
+  const memory::desc weights({n, k, 1, 1}, dt::s8, memory::format_tag::any);
+  const memory::desc bias = o.bias_input >= 0 ? memory::desc({n}, dt::s32, memory::format_tag::x) : memory::desc();
+  // oneDNN 2.6's implementation iterator keeps a pointer to the op descriptor: keep it alive.
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                             src, weights, bias, dst, {1, 1}, {0, 0}, {0, 0});
+  dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine());
+  conv_int8::Plan plan;
+  plan.int8 = true;
+  plan.x_dtype = ctx.input(0).dtype;
+  plan.max_abs_weight = 0;
+  plan.even_weights = true;
+  const auto* b = static_cast<const int8_t*>(ctx.constant(1));
+  for (int64_t i = 0; i < k * n; ++i) {
+    plan.max_abs_weight = std::max(plan.max_abs_weight, std::abs(static_cast<int>(b[i])));
+    plan.even_weights = plan.even_weights && b[i] % 2 == 0;
+  }
+  if (!conv_int8::select_exact_impl(plan, pd, false) || dnnl_util::impl_name(pd).find("1x1") == std::string::npos)
+    return false;
+  // B [K, N] as stored (row-major, or transposed for Gemm's trans_b), read as weights [N, K, 1, 1].
+  const dnnl_dim_t* b_strides = o.b_md.data.format_desc.blocking.strides;
+  const memory::desc b_as_weights({n, k, 1, 1}, dt::s8, memory::dims{b_strides[1], b_strides[0], 1, 1});
+  step->set_primitive(dnnl::convolution_forward(pd));
+  step->bind_input(DNNL_ARG_SRC, src, ctx.engine(), 0);
+  step->bind_owned(DNNL_ARG_WEIGHTS, dnnl_util::reorder_constant(ctx, b_as_weights, ctx.constant(1), pd.weights_desc()));
+  if (o.bias_input >= 0) step->bind_input(DNNL_ARG_BIAS, bias, ctx.engine(), o.bias_input);
+  step->bind_output(DNNL_ARG_DST, dst, ctx.engine(), 0);
+  step->bind_only_scratchpad(ctx, pd);
+  return true;
+}
+
 }  // namespace
 
 Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation* activation, DnnlStep* step) {
@@ -89,6 +132,10 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
     attr.set_output_scales(scales.size() == 1 ? 0 : 1 << (rank - 1), scales);
 
     const bool b_constant = ctx.constant(1) != nullptr;
+    const dt a_type = dnnl_util::data_type(ctx.input(0).dtype);
+    if (b_constant && rank == 2 && operands.a_md == dnnl_util::row_major_desc(operands.a, a_type) &&
+        build_as_conv(ctx, operands, attr, out.dtype, step))
+      return Status::ok();
     // Without VNNI, oneDNN's jit kernels can saturate unless B is known to be small: take its
     // reference implementation then (exact, slow; the profile shows "ref"), with B as it lies.
     bool exact = conv_int8::cpu_has_vnni();

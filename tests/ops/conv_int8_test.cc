@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ops/conv_int8.h"
+#include "ops/depthwise_int8.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/reference/conv.h"
@@ -276,7 +277,8 @@ Operands make_operands(const Int8Case& c) {
 
 struct Tally {
   int64_t int8_elements = 0, off_by_one = 0;
-  int fast = 0, reference = 0, unsupported = 0;  // cases run by oneDNN's fast or reference kernels, or refused
+  // cases run by Saturn's own kernels (depthwise_int8.h), oneDNN's fast or reference kernels, or refused
+  int own = 0, fast = 0, reference = 0, unsupported = 0;
 };
 
 // Runs case `c` through the kernel and checks it against the reference within +-1 LSB; adds the
@@ -335,7 +337,7 @@ void run_case(const Int8Case& c, Tally* tally) {
   }
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_FALSE(h.impl().empty());
-  (h.impl().rfind("ref", 0) == 0 ? tally->reference : tally->fast) += 1;
+  (h.impl().rfind("saturn_", 0) == 0 ? tally->own : h.impl().rfind("ref", 0) == 0 ? tally->reference : tally->fast) += 1;
   const TensorDesc& y = h.output_desc(0);
   ASSERT_EQ(y.dims, o.y_dims);
   EXPECT_EQ(y.dtype, c.y_type);
@@ -395,6 +397,65 @@ INSTANTIATE_TEST_SUITE_P(Conv, ConvInt8Test, ::testing::ValuesIn(generate(false)
 INSTANTIATE_TEST_SUITE_P(ConvTranspose, ConvInt8Test, ::testing::ValuesIn(generate(true)),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
+// 2D depthwise convs in the scope of Saturn's own AVX2 kernel (depthwise_int8.h), which runs them
+// where available(): full blocks of 16 channels and partial ones, interior and border pixels, 1x3 to
+// 5x5 kernels, strides, asymmetric pads, full-range weights, every supported activation and tails.
+std::vector<Int8Case> generate_depthwise() {
+  struct Geometry {
+    int64_t n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr;
+  };
+  const Geometry geometries[] = {
+      {1, 16, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},  {2, 32, 8, 8, 3, 3, 2, 2, 0, 1, 1, 0},
+      {1, 40, 6, 11, 5, 5, 1, 1, 2, 2, 2, 2}, {1, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1},
+      {1, 48, 9, 6, 1, 3, 1, 2, 0, 1, 0, 1},  {1, 24, 4, 20, 5, 5, 2, 1, 2, 2, 2, 2},
+      {1, 16, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1},
+      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2}};
+  const Activation acts[] = {{Kind::None, 0.f, 0.f},          {Kind::Relu, 0.f, 0.f},
+                             activation_for(Kind::Clip),      activation_for(Kind::LeakyRelu),
+                             activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f},
+                             {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f}};
+  std::vector<Int8Case> cases;
+  int index = 0;
+  for (const Geometry& g : geometries)
+    for (DType x_type : {DType::kU8, DType::kS8})
+      for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+        Int8Case c;
+        c.shape.x = {g.n, g.c, g.h, g.w};
+        c.shape.out_channels = c.shape.group = g.c;
+        c.shape.kernel = {g.kh, g.kw};
+        c.shape.strides = {g.sh, g.sw};
+        c.shape.dilations = {1, 1};
+        c.shape.pad_begin = {g.pt, g.pl};
+        c.shape.pad_end = {g.pb, g.pr};
+        c.bias = index % 4 != 1;
+        c.per_channel = index % 5 != 2;
+        c.reduced_weights = index % 2 == 0;
+        c.act = acts[index % std::size(acts)];
+        c.x_type = x_type;
+        c.y_type = y_type;
+        c.seed = 900 + static_cast<uint32_t>(index);
+        std::ostringstream name;
+        name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_"
+             << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
+             << "_to_" << dtype_name(y_type) << (c.reduced_weights ? "_w7" : "_w127");
+        c.name = name.str();
+        cases.push_back(c);
+        ++index;
+      }
+  return cases;
+}
+
+class DepthwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
+
+TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
+  Tally t;
+  run_case(GetParam(), &t);
+  EXPECT_EQ(t.own, depthwise_int8::available() ? 1 : 0) << "Saturn's depthwise kernel ran this case";
+}
+
+INSTANTIATE_TEST_SUITE_P(Depthwise, DepthwiseInt8Test, ::testing::ValuesIn(generate_depthwise()),
+                         [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
+
 // All cases again, tallied: the fraction of u8/s8 elements where oneDNN and the reference differ
 // (by one LSB; more fails above) stays small, since they can only differ near rounding ties.
 TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
@@ -405,11 +466,15 @@ TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
       run_case(c, &t);
     }
   }
+  for (const Int8Case& c : generate_depthwise()) {
+    SCOPED_TRACE(c.name);
+    run_case(c, &t);
+  }
   ASSERT_GT(t.int8_elements, 0);
   const double fraction = static_cast<double>(t.off_by_one) / static_cast<double>(t.int8_elements);
   std::cout << "[ INT8 conv ] " << t.off_by_one << " of " << t.int8_elements
-            << " u8/s8 elements off by 1 LSB from the reference (" << fraction * 100 << "%); cases on oneDNN's fast "
-            << "kernels " << t.fast << ", on its reference kernel " << t.reference << ", refused " << t.unsupported
+            << " u8/s8 elements off by 1 LSB from the reference (" << fraction * 100 << "%); cases on Saturn's own "
+            << "kernels " << t.own << ", on oneDNN's fast kernels " << t.fast << ", on its reference kernel " << t.reference << ", refused " << t.unsupported
             << " (VNNI: " << (conv_int8::cpu_has_vnni() ? "yes" : "no") << ")\n";
   RecordProperty("off_by_one", static_cast<int>(t.off_by_one));
   RecordProperty("int8_elements", static_cast<int>(t.int8_elements));

@@ -1,0 +1,241 @@
+#include "ops/depthwise_int8.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <tuple>
+
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+// Only the functions marked so use AVX2 and FMA; the rest of the file, available() included, runs
+// on any x86-64.
+#define SATURN_AVX2 __attribute__((target("avx2,fma")))
+
+namespace saturn::depthwise_int8 {
+namespace {
+
+constexpr int kBlock = 16;  // channels per block: one vector of 16 int16
+
+// Lane order of the accumulators. vpunpcklwd of two taps' 16 channels pairs channels 0-3 and 8-11
+// (its two 128-bit lanes), vpunpckhwd channels 4-7 and 12-15; vpmaddwd then gives one int32 per
+// channel in that order. Slot s of a block's 16 bias and scale values holds channel kChannel[s].
+constexpr int kChannel[kBlock] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
+
+SATURN_AVX2 inline __m256i widen(const uint8_t* p, bool is_signed) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return is_signed ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v);
+}
+
+// lo, hi += the products of two taps (16 channels each, at a and b) with their interleaved
+// weights w[0] (channels 0-3, 8-11) and w[1] (channels 4-7, 12-15).
+SATURN_AVX2 inline void madd_pair(const uint8_t* a, const uint8_t* b, bool signed_x, const __m256i* w, __m256i& lo,
+                                  __m256i& hi) {
+  const __m256i x = widen(a, signed_x), y = widen(b, signed_x);
+  lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x, y), _mm256_loadu_si256(w)));
+  hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), _mm256_loadu_si256(w + 1)));
+}
+
+// The requantization after the accumulator, on 8 lanes: y = tail_scale * f(acc * scale) +
+// tail_shift (tail_* divided by alpha_y for a U8/S8 Y), clamped to [lo, hi]. Folded (None, Relu,
+// Clip with tail_scale > 0): the constructor has multiplied `scale` by tail_scale and mapped f's
+// bounds into [lo, hi], so y = clamp(acc * scale + tail_shift, lo, hi). [lo, hi] also holds a
+// U8/S8 Y's range, so that the conversions after it cannot saturate differently from the contract.
+struct Epilogue {
+  fb::ActivationKind kind;
+  bool folded;
+  __m256 alpha, beta, tail_scale, tail_shift, lo, hi;
+
+  SATURN_AVX2 __m256 apply(__m256 acc, __m256 scale) const {
+    if (folded) return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(acc, scale, tail_shift), lo), hi);
+    __m256 v = _mm256_mul_ps(acc, scale);
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
+    switch (kind) {
+      case fb::ActivationKind::Relu: v = _mm256_max_ps(v, zero); break;
+      case fb::ActivationKind::Clip: v = _mm256_min_ps(_mm256_max_ps(v, alpha), beta); break;
+      case fb::ActivationKind::LeakyRelu:
+        v = _mm256_blendv_ps(_mm256_mul_ps(v, alpha), v, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
+        break;
+      case fb::ActivationKind::HardSigmoid:
+        v = _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_fmadd_ps(alpha, v, beta)));
+        break;
+      case fb::ActivationKind::HardSwish: {
+        const __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.f / 6.f), _mm256_set1_ps(0.5f));
+        v = _mm256_mul_ps(v, _mm256_max_ps(zero, _mm256_min_ps(one, gate)));
+        break;
+      }
+      default: break;  // None (Sigmoid and Tanh are not supported)
+    }
+    return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, tail_scale, tail_shift), lo), hi);
+  }
+};
+
+// One block of 16 channels of one output pixel.
+struct Block {
+  Epilogue epilogue;
+  bool signed_x;
+  DType y_type;
+  int pairs;
+
+  // `w`: the block's 2 * pairs weight vectors; `bias`, `scale`: its 16 values in lane order; tap t
+  // of the window (16 channels) at tap[t] + offset; 16 values of Y's type written to `out`.
+  SATURN_AVX2 inline void compute(const __m256i* w, const int32_t* bias, const float* scale,
+                                  const uint8_t* const* tap, int64_t offset, uint8_t* out) const {
+    __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias));
+    __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8));
+    for (int p = 0; p < pairs; ++p)
+      madd_pair(tap[2 * p] + offset, tap[2 * p + 1] + offset, signed_x, w + 2 * p, acc_lo, acc_hi);
+    const __m256 r_lo = epilogue.apply(_mm256_cvtepi32_ps(acc_lo), _mm256_loadu_ps(scale));
+    const __m256 r_hi = epilogue.apply(_mm256_cvtepi32_ps(acc_hi), _mm256_loadu_ps(scale + 8));
+    if (y_type == DType::kF32) {
+      _mm256_storeu_ps(reinterpret_cast<float*>(out), _mm256_permute2f128_ps(r_lo, r_hi, 0x20));
+      _mm256_storeu_ps(reinterpret_cast<float*>(out) + 8, _mm256_permute2f128_ps(r_lo, r_hi, 0x31));
+      return;
+    }
+    const __m256i words = _mm256_packs_epi32(_mm256_cvtps_epi32(r_lo), _mm256_cvtps_epi32(r_hi));  // channel order
+    const __m128i w0 = _mm256_castsi256_si128(words), w1 = _mm256_extracti128_si256(words, 1);
+    const __m128i bytes = y_type == DType::kU8 ? _mm_packus_epi16(w0, w1) : _mm_packs_epi16(w0, w1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+  }
+};
+
+}  // namespace
+
+bool available() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
+  return yes;
+}
+
+bool supports(const fb::Activation* a) {
+  if (a == nullptr) return true;
+  switch (a->kind()) {
+    case fb::ActivationKind::Sigmoid:
+    case fb::ActivationKind::Tanh: return false;
+    default: return true;
+  }
+}
+
+DepthwiseInt8::DepthwiseInt8(const Geometry& g, const int8_t* weights, const int32_t* bias,
+                             const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
+                             DType y_type, float alpha_y)
+    : g_(g), x_type_(x_type), y_type_(y_type) {
+  const int taps = static_cast<int>(g.kh * g.kw);
+  blocks_ = (g.c + kBlock - 1) / kBlock;
+  pairs_ = (taps + 1) / 2;
+  weights_.assign(static_cast<size_t>(blocks_ * pairs_ * 2 * kBlock), 0);
+  bias_.assign(static_cast<size_t>(blocks_ * kBlock), 0);
+  scales_.assign(static_cast<size_t>(blocks_ * kBlock), 0.f);
+  for (int64_t b = 0; b < blocks_; ++b) {
+    for (int s = 0; s < kBlock; ++s) {
+      const int64_t c = b * kBlock + kChannel[s];
+      if (c >= g.c) continue;
+      bias_[b * kBlock + s] = bias == nullptr ? 0 : bias[c];
+      scales_[b * kBlock + s] = scales[c];
+      // Weight vector (b, pair, s / 8) holds, at int16 2 * (s % 8) + t, tap 2 * pair + t of channel c.
+      for (int p = 0; p < pairs_; ++p)
+        for (int t = 0; t < 2 && 2 * p + t < taps; ++t)
+          weights_[((b * pairs_ + p) * 2 + s / 8) * kBlock + 2 * (s % 8) + t] = weights[c * taps + 2 * p + t];
+    }
+  }
+  zeros_.assign(static_cast<size_t>(blocks_ * kBlock), 0);
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) tap_offsets_.push_back((i * g.w + j) * g.c);
+  if (activation != nullptr) {
+    kind_ = activation->kind();
+    alpha_ = activation->alpha();
+    beta_ = activation->beta();
+    tail_scale_ = activation->scale();
+    tail_shift_ = activation->shift();
+  }
+  if (is_int8(y_type)) {
+    tail_scale_ /= alpha_y;
+    tail_shift_ /= alpha_y;
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  lo_ = y_type == DType::kU8 ? 0.f : y_type == DType::kS8 ? -127.f : -inf;
+  hi_ = y_type == DType::kU8 ? 255.f : y_type == DType::kS8 ? 127.f : inf;
+  folded_ = (kind_ == fb::ActivationKind::None || kind_ == fb::ActivationKind::Relu ||
+             kind_ == fb::ActivationKind::Clip) && tail_scale_ > 0.f;
+  if (folded_) {  // tail_scale * clamp(r, a, b) + tail_shift = clamp(tail_scale * r + tail_shift, mapped a, b)
+    const float a = kind_ == fb::ActivationKind::Clip ? alpha_ : kind_ == fb::ActivationKind::Relu ? 0.f : -inf;
+    const float b = kind_ == fb::ActivationKind::Clip ? beta_ : inf;
+    lo_ = std::max(lo_, tail_scale_ * a + tail_shift_);
+    hi_ = std::min(hi_, tail_scale_ * b + tail_shift_);
+    for (float& s : scales_) s *= tail_scale_;
+  }
+}
+
+void DepthwiseInt8::run(const void* x, void* y) const {
+  const auto* xb = static_cast<const uint8_t*>(x);
+  auto* yb = static_cast<uint8_t*>(y);
+  // Work items: (image, output row, group of channel blocks). Rows are split into block groups only
+  // when there are too few rows to keep every thread busy (e.g. 3 x 80 outputs of 480 channels).
+  const int64_t rows = g_.n * g_.oh;
+  const int64_t wanted = 4 * static_cast<int64_t>(omp_get_max_threads());
+  const int64_t groups = std::clamp<int64_t>((wanted + rows - 1) / rows, 1, blocks_);
+  const int64_t per_group = (blocks_ + groups - 1) / groups;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < rows * groups; ++i) {
+    const int64_t row = i / groups, first = i % groups * per_group;
+    run_row(xb, yb, row / g_.oh, row % g_.oh, first, std::min(blocks_, first + per_group));
+  }
+}
+
+SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n, int64_t oh, int64_t first_block,
+                                        int64_t end_block) const {
+  const int taps = static_cast<int>(g_.kh * g_.kw);
+  const int64_t y_size = static_cast<int64_t>(dtype_size(y_type_));
+  const int64_t ih0 = oh * g_.stride_h - g_.pad_top;
+  const bool rows_inside = ih0 >= 0 && ih0 + g_.kh <= g_.h;
+  const int64_t full_blocks = std::min(end_block, g_.c / kBlock);  // blocks before this are whole
+  const Block k{{kind_, folded_, _mm256_set1_ps(alpha_), _mm256_set1_ps(beta_), _mm256_set1_ps(tail_scale_),
+                 _mm256_set1_ps(tail_shift_), _mm256_set1_ps(lo_), _mm256_set1_ps(hi_)},
+                x_type_ == DType::kS8, y_type_, pairs_};
+  const auto* weights = reinterpret_cast<const __m256i*>(weights_.data());
+  const auto block_args = [&](int64_t block) {
+    return std::make_tuple(weights + block * pairs_ * 2, bias_.data() + block * kBlock, scales_.data() + block * kBlock);
+  };
+  const uint8_t* tap[kMaxTaps + 1];  // tap t of the window at channel 0 (zeros_ in the padding)
+  alignas(32) uint8_t staged[kMaxTaps + 1][kBlock];  // the partial block's taps, zero-padded
+  const uint8_t* staged_tap[kMaxTaps + 1];
+  alignas(32) uint8_t out_staged[kBlock * sizeof(float)];
+
+  for (int64_t ow = 0; ow < g_.ow; ++ow) {
+    const int64_t iw0 = ow * g_.stride_w - g_.pad_left;
+    if (rows_inside && iw0 >= 0 && iw0 + g_.kw <= g_.w) {
+      const uint8_t* corner = x + ((n * g_.h + ih0) * g_.w + iw0) * g_.c;
+      for (int t = 0; t < taps; ++t) tap[t] = corner + tap_offsets_[t];
+    } else {
+      for (int t = 0; t < taps; ++t) {
+        const int64_t ih = ih0 + t / g_.kw, iw = iw0 + t % g_.kw;
+        const bool inside = ih >= 0 && ih < g_.h && iw >= 0 && iw < g_.w;
+        tap[t] = inside ? x + ((n * g_.h + ih) * g_.w + iw) * g_.c : zeros_.data();
+      }
+    }
+    if (taps % 2 != 0) tap[taps] = tap[0];  // its weights are zero
+    uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow) * g_.c * y_size;
+    for (int64_t block = first_block; block < full_blocks; ++block) {
+      const int64_t c0 = block * kBlock;
+      const auto [w, bias, scale] = block_args(block);
+      k.compute(w, bias, scale, tap, c0, out + c0 * y_size);
+    }
+    if (full_blocks < end_block) {  // the last block has fewer than 16 channels
+      const int64_t c0 = full_blocks * kBlock;
+      const size_t width = static_cast<size_t>(g_.c - c0);
+      for (int t = 0; t <= taps; ++t) {
+        std::memset(staged[t], 0, kBlock);
+        std::memcpy(staged[t], tap[t] + c0, width);
+        staged_tap[t] = staged[t];
+      }
+      const auto [w, bias, scale] = block_args(full_blocks);
+      k.compute(w, bias, scale, staged_tap, 0, out_staged);
+      std::memcpy(out + c0 * y_size, out_staged, width * static_cast<size_t>(y_size));
+    }
+  }
+}
+
+}  // namespace saturn::depthwise_int8
