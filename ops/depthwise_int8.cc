@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <tuple>
 
 #include <omp.h>
 
@@ -75,17 +74,20 @@ struct Epilogue {
 
 // One block of 16 channels of one output pixel.
 struct Block {
-  Epilogue epilogue;
+  const __m256i* weights;  // per block, 2 * pairs vectors (DepthwiseInt8::weights_)
+  const int32_t* bias;     // per block, 16 values in lane order
+  const float* scales;     // per block, 16 values in lane order
+  int pairs;
   bool signed_x;
   DType y_type;
-  int pairs;
+  Epilogue epilogue;
 
-  // `w`: the block's 2 * pairs weight vectors; `bias`, `scale`: its 16 values in lane order; tap t
-  // of the window (16 channels) at tap[t] + offset; 16 values of Y's type written to `out`.
-  SATURN_AVX2 inline void compute(const __m256i* w, const int32_t* bias, const float* scale,
-                                  const uint8_t* const* tap, int64_t offset, uint8_t* out) const {
-    __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias));
-    __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8));
+  // Tap t of the window (16 channels) at tap[t] + offset; 16 values of Y's type written to `out`.
+  SATURN_AVX2 inline void compute(int64_t block, const uint8_t* const* tap, int64_t offset, uint8_t* out) const {
+    const __m256i* w = weights + block * pairs * 2;
+    const float* scale = scales + block * kBlock;
+    __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + block * kBlock));
+    __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + block * kBlock + 8));
     for (int p = 0; p < pairs; ++p)
       madd_pair(tap[2 * p] + offset, tap[2 * p + 1] + offset, signed_x, w + 2 * p, acc_lo, acc_hi);
     const __m256 r_lo = epilogue.apply(_mm256_cvtepi32_ps(acc_lo), _mm256_loadu_ps(scale));
@@ -192,13 +194,14 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
   const int64_t ih0 = oh * g_.stride_h - g_.pad_top;
   const bool rows_inside = ih0 >= 0 && ih0 + g_.kh <= g_.h;
   const int64_t full_blocks = std::min(end_block, g_.c / kBlock);  // blocks before this are whole
-  const Block k{{kind_, folded_, _mm256_set1_ps(alpha_), _mm256_set1_ps(beta_), _mm256_set1_ps(tail_scale_),
-                 _mm256_set1_ps(tail_shift_), _mm256_set1_ps(lo_), _mm256_set1_ps(hi_)},
-                x_type_ == DType::kS8, y_type_, pairs_};
-  const auto* weights = reinterpret_cast<const __m256i*>(weights_.data());
-  const auto block_args = [&](int64_t block) {
-    return std::make_tuple(weights + block * pairs_ * 2, bias_.data() + block * kBlock, scales_.data() + block * kBlock);
-  };
+  const Block k{reinterpret_cast<const __m256i*>(weights_.data()),
+                bias_.data(),
+                scales_.data(),
+                pairs_,
+                x_type_ == DType::kS8,
+                y_type_,
+                {kind_, folded_, _mm256_set1_ps(alpha_), _mm256_set1_ps(beta_), _mm256_set1_ps(tail_scale_),
+                 _mm256_set1_ps(tail_shift_), _mm256_set1_ps(lo_), _mm256_set1_ps(hi_)}};
   const uint8_t* tap[kMaxTaps + 1];  // tap t of the window at channel 0 (zeros_ in the padding)
   alignas(32) uint8_t staged[kMaxTaps + 1][kBlock];  // the partial block's taps, zero-padded
   const uint8_t* staged_tap[kMaxTaps + 1];
@@ -220,8 +223,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
     uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow) * g_.c * y_size;
     for (int64_t block = first_block; block < full_blocks; ++block) {
       const int64_t c0 = block * kBlock;
-      const auto [w, bias, scale] = block_args(block);
-      k.compute(w, bias, scale, tap, c0, out + c0 * y_size);
+      k.compute(block, tap, c0, out + c0 * y_size);
     }
     if (full_blocks < end_block) {  // the last block has fewer than 16 channels
       const int64_t c0 = full_blocks * kBlock;
@@ -231,8 +233,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
         std::memcpy(staged[t], tap[t] + c0, width);
         staged_tap[t] = staged[t];
       }
-      const auto [w, bias, scale] = block_args(full_blocks);
-      k.compute(w, bias, scale, staged_tap, 0, out_staged);
+      k.compute(full_blocks, staged_tap, 0, out_staged);
       std::memcpy(out + c0 * y_size, out_staged, width * static_cast<size_t>(y_size));
     }
   }

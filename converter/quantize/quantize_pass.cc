@@ -72,16 +72,18 @@ class Pass {
     }
     std::set<std::string> fp32_nodes = o_.fp32_nodes;
     // Without VNNI, oneDNN 2.6 has no fast exact INT8 kernel for these, so they stay FP32:
-    //  - Gemm and MatMul whose A can go negative: its s8 x s8 GEMM ran MobileNetV3's classifier at
-    //    1.3 GMAC/s, 10x slower than FP32 (with a u8 A it matches FP32: ResNet-50's fc, 1.03x);
-    //    an activation x activation MatMul's s8 B cannot be reduced offline at all;
+    //  - Gemm and MatMul whose A can go negative, unless the runtime runs them as a 1x1 convolution
+    //    (a row-major A and a constant B, ops/matmul_int8.h; exact on even weights, see
+    //    matmul_grid): oneDNN's s8 x s8 GEMM ran MobileNetV3's classifier at 1.3 GMAC/s, 10x slower
+    //    than FP32; an activation x activation MatMul's s8 B cannot be reduced offline at all;
     //  - ConvTranspose: jit_uni_deconv is wrong for some shapes and is skipped, and the gemm-based
     //    one ran PP-OCR det's at 0.6 GMAC/s (95 ms against 0.8 ms in FP32).
     if (o_.reduced_range)
       for (const auto& n : g_.nodes) {
         if (!n.domain.empty()) continue;
         const bool gemm = n.op_type == "Gemm" || n.op_type == "MatMul";
-        if (n.op_type == "ConvTranspose" || (gemm && (!non_negative(n.input(0)) || !g_.constant(n.input(1)))))
+        if (n.op_type == "ConvTranspose" ||
+            (gemm && (!g_.constant(n.input(1)) || (!non_negative(n.input(0)) && !runs_as_conv(n)))))
           fp32_nodes.insert(n.name);
       }
     Regions r = quantize::decide_regions(g_, fp32_nodes);
@@ -214,7 +216,21 @@ class Pass {
     return depthwise ? quantize::kFullRange : quantize::kReducedRange;
   }
 
-  quantize::WeightGrid matmul_grid() const { return o_.reduced_range ? quantize::kReducedRange : quantize::kFullRange; }
+  // Whether the runtime runs Gemm/MatMul `n` (constant B) as a 1x1 convolution (ops/matmul_int8.h):
+  // A row-major (Gemm without transA) and B shared by every batch.
+  bool runs_as_conv(const ir::Node& n) const {
+    if (n.op_type == "Gemm") return n.attr_int("transA", 0) == 0;
+    const ir::Tensor* b = g_.constant(n.input(1));
+    int64_t batch = 1;
+    for (size_t i = 0; b != nullptr && i + 2 < b->dims.size(); ++i) batch *= b->dims[i];
+    return b != nullptr && batch == 1;
+  }
+
+  // Gemm/MatMul B: 7 bits when reduced, even ones for an s8 A (the 1x1 convolution's rule).
+  quantize::WeightGrid matmul_grid(const ir::Node& n) const {
+    if (!o_.reduced_range) return quantize::kFullRange;
+    return act_.at(n.input(0)).second == ir::ElemType::kInt8 ? quantize::kReducedRangeEven : quantize::kReducedRange;
+  }
 
   Status quantize_weights() {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
@@ -236,7 +252,7 @@ class Pass {
         const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
         std::vector<float> bv = ir::as_floats(b);
         for (float& x : bv) x *= alpha;
-        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid());
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid(n));
         n.inputs[1] = bn;
         if (!n.input(2).empty()) {
           std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
@@ -249,7 +265,7 @@ class Pass {
       } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {
         const ir::Tensor b = *g_.constant(n.input(1));
         const int axis = b.dims.size() >= 2 ? static_cast<int>(b.dims.size()) - 1 : -1;
-        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, matmul_grid()).first;
+        n.inputs[1] = add_weights(b.name, ir::as_floats(b), b.dims, axis, matmul_grid(n)).first;
       }
     }
     return Status::ok();

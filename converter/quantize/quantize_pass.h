@@ -30,9 +30,11 @@
 //     With options.reduced_range (for CPUs without VNNI, ops/conv_int8.h) weights take 7 bits:
 //     |w_q| <= 63, and the weights of a Conv with an s8 input are even in [-126, 126]
 //     (quantize/weights.h WeightGrid); a depthwise conv with a u8 input keeps the full range; Gemm
-//     and MatMul B |b_q| <= 63. ConvTranspose, and Gemm/MatMul whose A can go negative or whose B is
-//     a runtime tensor, stay FP32 then (oneDNN 2.6 has no INT8 kernel for them that is both exact
-//     and faster than FP32 without VNNI; measurements in quantize_pass.cc).
+//     and MatMul B |b_q| <= 63, even in [-126, 126] for an s8 A. ConvTranspose, Gemm/MatMul whose B
+//     is a runtime tensor, and those whose A can go negative unless the runtime runs them as a 1x1
+//     convolution (row-major A: Gemm without transA; B shared by every batch; ops/matmul_int8.h),
+//     stay FP32 then (oneDNN 2.6 has no INT8 kernel for them that is both exact and faster than
+//     FP32 without VNNI; measurements in quantize_pass.cc).
 // Residual fusion: an INT8 Add whose INT8 output is not a graph output and one of whose inputs is
 // produced by an INT8 Conv with no activation and no other consumer becomes that Conv's 4th input
 // R (the Add's other input) with the Add's activation; the Conv takes the Add's place and output.

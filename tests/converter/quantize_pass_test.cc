@@ -300,12 +300,13 @@ TEST(QuantizePass, BoundedActivationKeepsItsRange) {
   EXPECT_EQ(r1->quant()->method(), fb::CalibrationMethod::Max);
 }
 
-// Reduced range (no VNNI): ConvTranspose, a Gemm whose A can go negative and an activation x
-// activation MatMul stay FP32 (oneDNN 2.6 has no INT8 kernel for them there that is both exact and
-// faster than FP32); a Gemm behind a Relu stays INT8. With the full range all run in INT8.
+// Reduced range (no VNNI): ConvTranspose, a Gemm whose A can go negative read transposed (transA)
+// and an activation x activation MatMul stay FP32 (oneDNN 2.6 has no INT8 kernel for them there that
+// is both exact and faster than FP32); a Gemm behind a Relu, and one whose s8 A is row-major (the
+// runtime's 1x1 convolution, with even weights), stay INT8. With the full range all run in INT8.
 TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
   OnnxBuilder b(13);
-  b.input("x", {1, 4, 4, 4}).output("y").output("z").output("v");
+  b.input("x", {1, 4, 4, 4}).output("y").output("z").output("v").output("u");
   b.floats("w1", {4, 4, 1, 1}, weights(16, 41, 0.5f)).floats("wt", {4, 2, 2, 2}, weights(32, 42, 0.5f));
   b.floats("B", {64, 3}, weights(192, 44, 0.3f));
   b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
@@ -318,6 +319,8 @@ TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
   b.node("Gemm", {"fx", "B"}, {"g"}, "gemm_s8");
   OnnxBuilder::attr(b.node("Transpose", {"g"}, {"g_t"}, "transpose"), "perm", std::vector<int64_t>{1, 0});
   b.node("MatMul", {"g", "g_t"}, {"v"}, "matmul_act");
+  OnnxBuilder::attr(b.node("Transpose", {"fx"}, {"fx_t"}, "transpose_x"), "perm", std::vector<int64_t>{1, 0});
+  OnnxBuilder::attr(b.node("Gemm", {"fx_t", "B"}, {"u"}, "gemm_s8_trans_a"), "transA", int64_t{1});
   for (const WeightRange range : {WeightRange::kReduced, WeightRange::kFull}) {
     ConvertOptions o;
     o.int8.weight_range = range;
@@ -325,12 +328,17 @@ TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
     ASSERT_TRUE(m) << m.status().message();
     const bool reduced = range == WeightRange::kReduced;
     EXPECT_EQ(m->input(m->node("deconv"), 1)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
-    EXPECT_EQ(m->input(m->node("gemm_s8"), 1)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
+    const fb::Tensor* b_s8 = m->input(m->node("gemm_s8"), 1);
+    ASSERT_EQ(b_s8->dtype(), fb::DType::S8);
+    bool even = true;
+    for (uint8_t v : *m->model->fb().buffers()->Get(b_s8->buffer())->data()) even = even && v % 2 == 0;
+    EXPECT_EQ(even, reduced);
+    EXPECT_EQ(m->input(m->node("gemm_s8_trans_a"), 1)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
     EXPECT_EQ(m->input(m->node("gemm_u8"), 1)->dtype(), fb::DType::S8);
     EXPECT_EQ(m->input(m->node("matmul_act"), 0)->dtype(), reduced ? fb::DType::F32 : fb::DType::S8);
     // The INT8-vs-FP32 check runs where the model can run here, and says why where it cannot.
     if (range == WeightRange::kReduced || conv_int8::cpu_has_vnni()) {
-      ASSERT_EQ(m->report.output_check.size(), 3u);
+      ASSERT_EQ(m->report.output_check.size(), 4u);
       EXPECT_EQ(m->report.output_check[0].name, "y");
       EXPECT_GT(m->report.output_check[0].sqnr_db, 10.0);
     } else {
