@@ -194,6 +194,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
   const int64_t ih0 = oh * g_.stride_h - g_.pad_top;
   const bool rows_inside = ih0 >= 0 && ih0 + g_.kh <= g_.h;
   const int64_t full_blocks = std::min(end_block, g_.c / kBlock);  // blocks before this are whole
+  const uint8_t* const x_end = x + g_.n * g_.h * g_.w * g_.c;
   const Block k{reinterpret_cast<const __m256i*>(weights_.data()),
                 bias_.data(),
                 scales_.data(),
@@ -226,14 +227,22 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       k.compute(block, tap, c0, out + c0 * y_size);
     }
     if (full_blocks < end_block) {  // the last block has fewer than 16 channels
+      // Its 16-byte loads reach into the next pixel, whose products meet zero weights; only loads
+      // past the end of X (or of zeros_) are staged.
       const int64_t c0 = full_blocks * kBlock;
       const size_t width = static_cast<size_t>(g_.c - c0);
-      for (int t = 0; t <= taps; ++t) {
-        std::memset(staged[t], 0, kBlock);
-        std::memcpy(staged[t], tap[t] + c0, width);
-        staged_tap[t] = staged[t];
+      bool inside = true;
+      for (int t = 0; t <= taps; ++t) inside = inside && (tap[t] == zeros_.data() || tap[t] + c0 + kBlock <= x_end);
+      if (inside) {
+        k.compute(full_blocks, tap, c0, out_staged);
+      } else {
+        for (int t = 0; t <= taps; ++t) {
+          std::memset(staged[t], 0, kBlock);
+          std::memcpy(staged[t], tap[t] + c0, width);
+          staged_tap[t] = staged[t];
+        }
+        k.compute(full_blocks, staged_tap, 0, out_staged);
       }
-      k.compute(full_blocks, staged_tap, 0, out_staged);
       std::memcpy(out + c0 * y_size, out_staged, width * static_cast<size_t>(y_size));
     }
   }

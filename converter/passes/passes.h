@@ -4,6 +4,8 @@
 //   2. remove_dead_nodes    Identity/Dropout rewired away, nodes reaching no output dropped
 //   3. fold_batchnorm       BatchNormalization into the preceding Conv, else Mul + Add
 //   4. fuse_layernorm       ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] -> LayerNormalization
+//      mean_as_global_pool  ReduceMean over dims 2, 3 of a rank-4 tensor -> GlobalAveragePool
+//                           (+ Flatten when keepdims is 0)
 //   5. fold_affine_into_conv  a constant scalar or per-output-channel Mul / Add / Sub after a Conv
 //                           (no fused activation) into its W and B (affine_folding.cc), repeatedly
 //   6. fuse_activations     HardSwish patterns, then activations into Conv/ConvTranspose/Gemm/MatMul/Add..
@@ -28,6 +30,7 @@ Status fold_constants(ir::Graph& graph);
 Status remove_dead_nodes(ir::Graph& graph);
 Status fold_batchnorm(ir::Graph& graph);
 Status fuse_layernorm(ir::Graph& graph);
+Status mean_as_global_pool(ir::Graph& graph);
 Status fold_affine_into_conv(ir::Graph& graph);
 Status fuse_activations(ir::Graph& graph);
 Status fold_affine_tails(ir::Graph& graph);

@@ -8,6 +8,7 @@ Status run_passes(ir::Graph& graph) {
   SATURN_RETURN_IF_ERROR(remove_dead_nodes(graph));
   SATURN_RETURN_IF_ERROR(fold_batchnorm(graph));
   SATURN_RETURN_IF_ERROR(fuse_layernorm(graph));
+  SATURN_RETURN_IF_ERROR(mean_as_global_pool(graph));
   SATURN_RETURN_IF_ERROR(fold_affine_into_conv(graph));
   SATURN_RETURN_IF_ERROR(fuse_activations(graph));
   SATURN_RETURN_IF_ERROR(fold_affine_tails(graph));

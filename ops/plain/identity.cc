@@ -1,4 +1,5 @@
-// Identity: copies its input (any dtype, Plain layout) to its output.
+// Identity: copies its input (any dtype, Plain layout) to its output, unless the Session placed the
+// output in the input's bytes (PrepareContext::output_may_reuse_input).
 #include <cstring>
 
 #include "ops/op_util.h"
@@ -18,6 +19,7 @@ class IdentityKernel final : public Kernel {
     out.dtype = in.dtype;
     out.layout = Layout::kPlain;
     bytes_ = in.bytes();
+    ctx.output_may_reuse_input(0);  // then run() copies nothing
     ctx.set_impl("plain");
     return Status::ok();
   }

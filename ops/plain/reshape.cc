@@ -1,6 +1,8 @@
 // Reshape, Flatten, Squeeze and Unsqueeze: one kernel. The output dims come from the node's options
-// (fully resolved by the converter); the bytes are copied unchanged. Any dtype, Plain layout. A
-// second input (ONNX's shape or axes tensor) is allowed and ignored: the options hold its value.
+// (fully resolved by the converter); the bytes are copied unchanged, or not at all when the Session
+// placed the output in the input's bytes (PrepareContext::output_may_reuse_input). Any dtype, Plain
+// layout. A second input (ONNX's shape or axes tensor) is allowed and ignored: the options hold its
+// value.
 #include <cstring>
 
 #include "ops/op_util.h"
@@ -102,6 +104,7 @@ class ReshapeKernel final : public Kernel {
                        op_util::dims_string(out.dims) + " (" + std::to_string(out.elements()) + " elements)");
     }
     bytes_ = in.bytes();
+    ctx.output_may_reuse_input(0);  // then run() copies nothing
     ctx.set_impl("plain");
     return Status::ok();
   }
