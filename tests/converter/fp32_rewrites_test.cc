@@ -1,8 +1,10 @@
-// FP32 models: the converter fuses residual Adds into Convs (passes.h, fuse_residual_adds), and the
-// fused model computes what the ONNX graph says (checked against the plain C++ references).
+// Converter rewrites that keep the FP32 result (passes.h): residual Adds fused into Convs
+// (fuse_residual_adds) and spatial ReduceMean as GlobalAveragePool (mean_as_global_pool); the
+// rewritten models compute what the ONNX graphs say (checked against plain C++ loops).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "saturn/session.h"
 #include "tests/converter/quant_test_util.h"
@@ -52,6 +54,40 @@ TEST(ResidualFusion, Fp32ModelFusesTheAddIntoTheConv) {
   const Status st = session.value()->run(in, out);
   ASSERT_TRUE(st) << st.message();
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want.data[i], 1e-4f) << "at " << i;
+}
+
+// ReduceMean over dims 2, 3 of a rank-4 tensor runs as GlobalAveragePool (+ Flatten without
+// keepdims); over another axis it stays a ReduceMean.
+TEST(MeanAsGlobalPool, SpatialMeanBecomesGlobalAveragePool) {
+  for (const int64_t keepdims : {0, 1}) {
+    OnnxBuilder b(13);
+    b.input("x", {2, 3, 4, 5}).output("y").output("z");
+    auto& spatial = b.node("ReduceMean", {"x"}, {"y"}, "spatial_mean");
+    OnnxBuilder::attr(spatial, "axes", std::vector<int64_t>{-1, 2});
+    OnnxBuilder::attr(spatial, "keepdims", keepdims);
+    OnnxBuilder::attr(b.node("ReduceMean", {"x"}, {"z"}, "channel_mean"), "axes", std::vector<int64_t>{1});
+    auto bytes = convert_onnx_file(b.save("mean_as_global_pool.onnx"), {});
+    ASSERT_TRUE(bytes) << bytes.status().message();
+    auto model = Model::from_bytes(bytes.value());
+    ASSERT_TRUE(model) << model.status().message();
+    const Int8Model m{bytes.value(), model.value(), {}};
+    EXPECT_EQ(m.ops(), keepdims ? (std::vector<std::string>{"GlobalPool", "ReduceMean"})
+                                : (std::vector<std::string>{"GlobalPool", "Flatten", "ReduceMean"}));
+
+    const std::vector<float> x = random_values(120, 51);
+    auto session = Session::create(m.model);
+    ASSERT_TRUE(session) << session.status().message();
+    std::vector<float> y(6), z(40);
+    const void* in[] = {x.data()};
+    void* out[] = {y.data(), z.data()};
+    ASSERT_TRUE(session.value()->run(in, out));
+    EXPECT_EQ(session.value()->outputs()[0].dims, keepdims ? (std::vector<int64_t>{2, 3, 1, 1}) : (std::vector<int64_t>{2, 3}));
+    for (size_t nc = 0; nc < 6; ++nc) {
+      double sum = 0;
+      for (size_t i = 0; i < 20; ++i) sum += x[nc * 20 + i];
+      EXPECT_NEAR(y[nc], sum / 20, 1e-5) << "at " << nc;
+    }
+  }
 }
 
 }  // namespace
