@@ -9,10 +9,11 @@
 // Output layout (policy kFollowFirst): for a rank-4 output, the layout of input 0 when it has the
 // output's dims, else that of input 1 when it has them; otherwise Plain.
 //
-// INT8 (Add only; A and B U8/S8, each with one scale; Y the preset dtype, U8/S8 with one scale or
-// F32): y_q = sat(round(activation(alpha_a * a_q + alpha_b * b_q) / alpha_y)). oneDNN's source
-// scales give alpha_a * a_q and alpha_b * b_q (each times the epilogue's factor, 1 / alpha_y when
-// the activation folds), then the epilogue's post-ops (int8_epilogue.h). Broadcasting as above.
+// INT8 (Add and Mul; A and B U8/S8, each with one scale; Y the preset dtype, U8/S8 with one scale or
+// F32): y_q = sat(round(activation(alpha_a * a_q op alpha_b * b_q) / alpha_y)). oneDNN's source
+// scales give alpha_a * a_q and alpha_b * b_q, then the epilogue's post-ops (int8_epilogue.h); the
+// epilogue's factor (1 / alpha_y when the activation folds) multiplies both source scales of an Add
+// and one of a Mul. Broadcasting as above.
 #include <algorithm>
 
 #include "ops/dnnl/dnnl_util.h"
@@ -44,14 +45,14 @@ std::vector<int64_t> padded(const std::vector<int64_t>& dims, size_t rank) {
 
 // The INT8 form's checks (see the header comment); returns the three scales.
 Status check_int8(PrepareContext& ctx, fb::BinaryKind kind, float* alpha_a, float* alpha_b, float* alpha_y) {
-  if (kind != fb::BinaryKind::Add) {
+  if (kind != fb::BinaryKind::Add && kind != fb::BinaryKind::Mul) {
     return ctx.error("binary kind " + std::string(fb::EnumNameBinaryKind(kind)) +
-                     " has no INT8 form, expected Add (or f32 inputs)");
+                     " has no INT8 form, expected Add or Mul (or f32 inputs)");
   }
   for (int i = 0; i < 2; ++i) {
     if (!is_int8(ctx.input(i).dtype)) {
       return ctx.error(op_util::input_label(ctx, i) + " has dtype " + dtype_name(ctx.input(i).dtype) +
-                       ", expected u8 or s8 (INT8 Add)");
+                       ", expected u8 or s8 (INT8 " + fb::EnumNameBinaryKind(kind) + ")");
     }
   }
   SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 0, alpha_a));
@@ -143,7 +144,8 @@ class BinaryKernel final : public Kernel {
       if (int8) {
         const int8_epilogue::Epilogue epilogue = int8_epilogue::make(options->activation(), out.dtype, alpha_y);
         post_ops = epilogue.ops;
-        const float scale_a = alpha_a * epilogue.scale_factor, scale_b = alpha_b * epilogue.scale_factor;
+        const float scale_a = alpha_a * epilogue.scale_factor;
+        const float scale_b = kind == fb::BinaryKind::Mul ? alpha_b : alpha_b * epilogue.scale_factor;
         attr.set_scales(DNNL_ARG_SRC_0, 0, {swap ? scale_b : scale_a});
         attr.set_scales(DNNL_ARG_SRC_1, 0, {swap ? scale_a : scale_b});
       } else {

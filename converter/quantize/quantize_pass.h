@@ -4,14 +4,15 @@
 // Regions.
 //   - Anchors: Conv, ConvTranspose, Gemm (constant B; C absent or a constant of 1 or N values) and MatMul (A a
 //     runtime tensor; B constant -> s8 weights, or a runtime tensor -> s8 activation) run in INT8.
-//   - Followers run in INT8 when one of their data inputs is INT8: Add (two runtime inputs), Concat
+//   - Followers run in INT8 when one of their data inputs is INT8 (a Mul: both): Add and Mul (two
+//     runtime inputs; a Mul e.g. a squeeze-and-excitation gate), Concat
 //     (runtime inputs), MaxPool, AveragePool, GlobalAveragePool, Resize/Upsample nearest, and the
 //     data-movement ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad (constant mode
 //     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, and every node
 //     named in options.fp32_nodes, runs in FP32.
 //   - An INT8 node whose runtime input is F32 reads it through a Quantize node (one per tensor,
 //     shared by every INT8 consumer); an FP32 node whose input is INT8 reads it through a Dequantize
-//     node (one per tensor, shared). An anchor or Add whose consumers all run in FP32, or whose output
+//     node (one per tensor, shared). An anchor, Add or Mul whose consumers all run in FP32, or whose output
 //     is a graph output, produces F32 directly (no Dequantize). Graph inputs and outputs stay F32 (an
 //     INT8 tensor that is a graph output is renamed "<name>_int8" and a Dequantize produces <name>).
 // Types and scales (real = alpha * q).

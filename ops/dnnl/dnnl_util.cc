@@ -51,11 +51,7 @@ void append_function(dnnl::post_ops& ops, const fb::Activation* a) {
     case fb::ActivationKind::Relu: ops.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f); return;
     case fb::ActivationKind::Clip: ops.append_eltwise(1.f, alg::eltwise_clip_v2, a->alpha(), a->beta()); return;
     case fb::ActivationKind::Sigmoid: ops.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f); return;
-    case fb::ActivationKind::HardSigmoid:
-      // oneDNN 2.6 has no hardsigmoid: linear then clip to [0, 1].
-      ops.append_eltwise(1.f, alg::eltwise_linear, a->alpha(), a->beta());
-      ops.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
-      return;
+    case fb::ActivationKind::HardSigmoid: return;  // append_activation writes it with its tail
     case fb::ActivationKind::HardSwish:
       ops.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);  // x * relu6(x + 3) / 6
       return;
@@ -82,6 +78,14 @@ void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float facto
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::min(mapped_lo, mapped_hi),
                        std::max(mapped_lo, mapped_hi));
+    return;
+  }
+  if (a != nullptr && a->kind() == fb::ActivationKind::HardSigmoid) {
+    // oneDNN 2.6 has no hardsigmoid. scale * clip(alpha * x + beta, 0, 1) + shift as one linear and
+    // one clip: its AVX2 INT8 1x1 convolution dropped a linear after the clip (a u8 Y of 1 instead
+    // of 230; ConvInt8OnePixel in tests/ops/conv_int8_test.cc).
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale * a->alpha(), scale * a->beta() + shift);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::min(shift, scale + shift), std::max(shift, scale + shift));
     return;
   }
   if (a != nullptr) append_function(ops, a);

@@ -34,7 +34,7 @@ bool broadcast_dims(const std::vector<int64_t>& a, const std::vector<int64_t>& b
 }
 
 template <typename A, typename B, typename Y>
-std::vector<Y> add_int8(const AddInt8& p, const A* a, const B* b) {
+std::vector<Y> binary_int8(const BinaryInt8& p, const A* a, const B* b) {
   std::vector<int64_t> dims;
   if (!broadcast_dims(p.a_dims, p.b_dims, &dims)) return {};
   const std::vector<int64_t> sa = broadcast_strides(p.a_dims, dims), sb = broadcast_strides(p.b_dims, dims);
@@ -48,7 +48,8 @@ std::vector<Y> add_int8(const AddInt8& p, const A* a, const B* b) {
       ia += pos[d] * sa[d];
       ib += pos[d] * sb[d];
     }
-    const double real = double{p.alpha_a} * a[ia] + double{p.alpha_b} * b[ib];
+    const double x = double{p.alpha_a} * a[ia], z = double{p.alpha_b} * b[ib];
+    const double real = p.kind == fb::BinaryKind::Mul ? x * z : x + z;
     y[i] = requantize_value<Y>(real, p.activation, p.alpha_y);
     for (size_t d = dims.size(); d-- > 0;) {
       if (++pos[d] < dims[d]) break;
@@ -58,17 +59,17 @@ std::vector<Y> add_int8(const AddInt8& p, const A* a, const B* b) {
   return y;
 }
 
-template std::vector<uint8_t> add_int8<uint8_t, uint8_t, uint8_t>(const AddInt8&, const uint8_t*, const uint8_t*);
-template std::vector<int8_t> add_int8<uint8_t, uint8_t, int8_t>(const AddInt8&, const uint8_t*, const uint8_t*);
-template std::vector<float> add_int8<uint8_t, uint8_t, float>(const AddInt8&, const uint8_t*, const uint8_t*);
-template std::vector<uint8_t> add_int8<uint8_t, int8_t, uint8_t>(const AddInt8&, const uint8_t*, const int8_t*);
-template std::vector<int8_t> add_int8<uint8_t, int8_t, int8_t>(const AddInt8&, const uint8_t*, const int8_t*);
-template std::vector<float> add_int8<uint8_t, int8_t, float>(const AddInt8&, const uint8_t*, const int8_t*);
-template std::vector<uint8_t> add_int8<int8_t, uint8_t, uint8_t>(const AddInt8&, const int8_t*, const uint8_t*);
-template std::vector<int8_t> add_int8<int8_t, uint8_t, int8_t>(const AddInt8&, const int8_t*, const uint8_t*);
-template std::vector<float> add_int8<int8_t, uint8_t, float>(const AddInt8&, const int8_t*, const uint8_t*);
-template std::vector<uint8_t> add_int8<int8_t, int8_t, uint8_t>(const AddInt8&, const int8_t*, const int8_t*);
-template std::vector<int8_t> add_int8<int8_t, int8_t, int8_t>(const AddInt8&, const int8_t*, const int8_t*);
-template std::vector<float> add_int8<int8_t, int8_t, float>(const AddInt8&, const int8_t*, const int8_t*);
+template std::vector<uint8_t> binary_int8<uint8_t, uint8_t, uint8_t>(const BinaryInt8&, const uint8_t*, const uint8_t*);
+template std::vector<int8_t> binary_int8<uint8_t, uint8_t, int8_t>(const BinaryInt8&, const uint8_t*, const uint8_t*);
+template std::vector<float> binary_int8<uint8_t, uint8_t, float>(const BinaryInt8&, const uint8_t*, const uint8_t*);
+template std::vector<uint8_t> binary_int8<uint8_t, int8_t, uint8_t>(const BinaryInt8&, const uint8_t*, const int8_t*);
+template std::vector<int8_t> binary_int8<uint8_t, int8_t, int8_t>(const BinaryInt8&, const uint8_t*, const int8_t*);
+template std::vector<float> binary_int8<uint8_t, int8_t, float>(const BinaryInt8&, const uint8_t*, const int8_t*);
+template std::vector<uint8_t> binary_int8<int8_t, uint8_t, uint8_t>(const BinaryInt8&, const int8_t*, const uint8_t*);
+template std::vector<int8_t> binary_int8<int8_t, uint8_t, int8_t>(const BinaryInt8&, const int8_t*, const uint8_t*);
+template std::vector<float> binary_int8<int8_t, uint8_t, float>(const BinaryInt8&, const int8_t*, const uint8_t*);
+template std::vector<uint8_t> binary_int8<int8_t, int8_t, uint8_t>(const BinaryInt8&, const int8_t*, const int8_t*);
+template std::vector<int8_t> binary_int8<int8_t, int8_t, int8_t>(const BinaryInt8&, const int8_t*, const int8_t*);
+template std::vector<float> binary_int8<int8_t, int8_t, float>(const BinaryInt8&, const int8_t*, const int8_t*);
 
 }  // namespace saturn::reference

@@ -1,6 +1,6 @@
-// Scalar INT8 reference of Binary Add (schema/saturn.fbs, DESIGN section 2), written for clarity,
-// not speed. A and B are row-major in their ONNX dims and broadcast numpy-style to Y:
-//   real = alpha_a * a_q + alpha_b * b_q                          (double)
+// Scalar INT8 reference of Binary Add and Mul (schema/saturn.fbs, DESIGN section 2), written for
+// clarity, not speed. A and B are row-major in their ONNX dims and broadcast numpy-style to Y:
+//   real = alpha_a * a_q + alpha_b * b_q  (Add)  or  (alpha_a * a_q) * (alpha_b * b_q)  (Mul), in double
 //   y    = requantize_value<Y>(real, activation, alpha_y)         (requantize.h)
 #pragma once
 
@@ -11,7 +11,8 @@
 
 namespace saturn::reference {
 
-struct AddInt8 {
+struct BinaryInt8 {
+  fb::BinaryKind kind = fb::BinaryKind::Add;  // Add or Mul
   std::vector<int64_t> a_dims, b_dims;
   float alpha_a = 1.f, alpha_b = 1.f;
   float alpha_y = 1.f;  // unused for a float Y
@@ -24,6 +25,6 @@ bool broadcast_dims(const std::vector<int64_t>& a, const std::vector<int64_t>& b
 // A and B are uint8_t or int8_t; Y is uint8_t, int8_t or float. Returns Y row-major in the
 // broadcast dims (empty when A and B do not broadcast).
 template <typename A, typename B, typename Y>
-std::vector<Y> add_int8(const AddInt8& p, const A* a, const B* b);
+std::vector<Y> binary_int8(const BinaryInt8& p, const A* a, const B* b);
 
 }  // namespace saturn::reference

@@ -445,6 +445,34 @@ std::vector<Int8Case> generate_depthwise() {
   return cases;
 }
 
+// oneDNN 2.6's jit_uni_int8_1x1 (AVX2) once dropped the linear after HardSigmoid (u8 Y: 1 instead
+// of 230): a squeeze-and-excitation gate, a 1x1 conv over a 1x1 image, with every activation, into
+// u8 and s8, on the fast kernel (7-bit weights) and the exact fallback.
+TEST(ConvInt8OnePixel, EveryActivationMatchesTheReference) {
+  int index = 0;
+  for (Kind kind : kKinds)
+    for (DType y_type : {DType::kU8, DType::kS8})
+      for (const bool reduced : {true, false}) {
+        Int8Case c;
+        c.shape.x = {1, 8, 1, 1};
+        c.shape.out_channels = 16;
+        c.shape.kernel = {1, 1};
+        c.shape.strides = {1, 1};
+        c.shape.dilations = {1, 1};
+        c.shape.pad_begin = {0, 0};
+        c.shape.pad_end = {0, 0};
+        c.act = kind == Kind::HardSigmoid ? Activation{kind, 0.2f, 0.5f} : activation_for(kind);
+        c.x_type = DType::kU8;
+        c.y_type = y_type;
+        c.reduced_weights = reduced;
+        c.seed = 700 + static_cast<uint32_t>(index++);
+        c.name = std::string(fb::EnumNameActivationKind(kind)) + "_to_" + dtype_name(y_type) + (reduced ? "_w7" : "_w127");
+        SCOPED_TRACE(c.name);
+        Tally t;
+        run_case(c, &t);
+      }
+}
+
 class DepthwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
 
 TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
