@@ -21,6 +21,7 @@ const char* activation_name(ir::ActivationKind kind) {
     case ir::ActivationKind::kHardSwish: return "HardSwish";
     case ir::ActivationKind::kLeakyRelu: return "LeakyRelu";
     case ir::ActivationKind::kTanh: return "Tanh";
+    case ir::ActivationKind::kSwish: return "Swish";
   }
   return "?";
 }

@@ -12,7 +12,7 @@ namespace saturn::converter {
 
 namespace {
 
-static_assert(static_cast<int>(fb::ActivationKind::Tanh) == static_cast<int>(ir::ActivationKind::kTanh));
+static_assert(static_cast<int>(fb::ActivationKind::Swish) == static_cast<int>(ir::ActivationKind::kSwish));
 
 struct Lowered {
   const ir::Node* node;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "ops/dnnl/dnnl_util.h"
@@ -118,10 +119,10 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
   dnnl::post_ops ops;
   if (plan.residual) ops.append_sum(plan.sum_scale, dnnl_util::data_type(plan.residual_dtype));
   const bool int8_y = plan.int8 && is_int8(plan.y_dtype);
-  dnnl_util::append_activation(ops, activation, int8_y ? 1.f / plan.y_scale : 1.f);
-  if (int8_y) {
-    if (plan.y_dtype == DType::kS8) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, -127.f, 127.f);
-  }
+  const float inf = std::numeric_limits<float>::infinity();
+  const bool s8_y = plan.int8 && plan.y_dtype == DType::kS8;
+  dnnl_util::append_activation(ops, activation, int8_y ? 1.f / plan.y_scale : 1.f, s8_y ? -127.f : -inf,
+                               s8_y ? 127.f : inf);
   attr.set_post_ops(ops);
   return attr;
 }

@@ -38,6 +38,22 @@ SATURN_AVX2 inline void madd_pair(const uint8_t* a, const uint8_t* b, bool signe
   hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), _mm256_loadu_si256(w + 1)));
 }
 
+// e^x on 8 lanes (Cephes' expf: x = n ln 2 + r, |r| <= ln 2 / 2, a degree-5 polynomial for e^r,
+// then 2^n into the exponent bits); relative error about 2e-7 on [-87, 88], x clamped to it.
+SATURN_AVX2 inline __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.f)), _mm256_set1_ps(88.f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  for (const float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+  p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
 // The requantization after the accumulator, on 8 lanes: y = tail_scale * f(acc * scale) +
 // tail_shift (tail_* divided by alpha_y for a U8/S8 Y), clamped to [lo, hi]. Folded (None, Relu,
 // Clip with tail_scale > 0): the constructor has multiplied `scale` by tail_scale and mapped f's
@@ -66,6 +82,9 @@ struct Epilogue {
         v = _mm256_mul_ps(v, _mm256_max_ps(zero, _mm256_min_ps(one, gate)));
         break;
       }
+      case fb::ActivationKind::Swish:  // x / (1 + e^-x)
+        v = _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, v))));
+        break;
       default: break;  // None (Sigmoid and Tanh are not supported)
     }
     return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, tail_scale, tail_shift), lo), hi);

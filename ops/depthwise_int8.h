@@ -7,8 +7,8 @@
 //
 // Scope (supports()): X [N, C, H, W] in Nhwc, group == C == M (one input and one output channel
 // per group), dilation 1, at most kMaxTaps kernel taps, any strides and pads; no residual; Y U8, S8
-// or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid and HardSwish with their
-// affine tail (Sigmoid and Tanh stay on oneDNN). available() says whether this CPU runs it.
+// or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid, HardSwish and Swish with
+// their affine tail (Sigmoid and Tanh stay on oneDNN). available() says whether this CPU runs it.
 //
 // The contract of DESIGN section 2 (scalar reference: ops/reference/conv.h):
 //   acc = bias_q[c] + sum over the window of x_q * w_q, in int32 (padding reads zeros);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "ops/dnnl/dnnl_util.h"
@@ -45,8 +46,8 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
   const float inv = 1.f / alpha_y;
   // The general form: the activation with 1 / alpha_y merged into its tail, then the s8 bounds.
   const auto general = [&] {
-    dnnl_util::append_activation(e.ops, activation, inv);
-    if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
+    const float inf = std::numeric_limits<float>::infinity();
+    dnnl_util::append_activation(e.ops, activation, inv, s8 ? -127.f : -inf, s8 ? 127.f : inf);
     return e;
   };
   // An affine tail does not commute with 1 / alpha_y as a bound would: it takes the general form.

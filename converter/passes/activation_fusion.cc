@@ -3,7 +3,8 @@
 // input comes from a Conv, ConvTranspose, Gemm, MatMul or Add/Sub/Mul/Div that has no fused
 // activation yet (or a Relu/Clip that composes with a following Relu/Clip into one clamp, e.g. Relu
 // then Clip(0, 6)), when that input feeds only the activation and is not a graph output. The
-// producer takes over the activation and the activation's output name.
+// producer takes over the activation and the activation's output name. Swish (SiLU) is fused from
+// its pattern Mul(x, Sigmoid(x)) (either operand order) the same way, when x feeds only the two.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -56,10 +57,42 @@ bool compose(const ir::Activation& first, const ir::Activation& second, ir::Acti
   }
   return true;
 }
+// Mul(x, Sigmoid(x)) -> Swish fused into x's producer (see the header comment).
+void fuse_swish(ir::Graph& graph) {
+  const auto consumers = graph.consumers();
+  const auto producers = graph.producers();
+  std::vector<bool> remove(graph.nodes.size(), false);
+  for (size_t m = 0; m < graph.nodes.size(); ++m) {
+    const ir::Node& mul = graph.nodes[m];
+    if (mul.op_type != "Mul" || !mul.domain.empty() || mul.inputs.size() != 2) continue;
+    for (int k = 0; k < 2; ++k) {
+      const std::string& x = mul.inputs[k];
+      const std::string& s = mul.inputs[1 - k];
+      auto sig = producers.find(s), prod = producers.find(x);
+      if (sig == producers.end() || prod == producers.end() || remove[sig->second]) continue;
+      const ir::Node& sigmoid = graph.nodes[sig->second];
+      ir::Node& p = graph.nodes[prod->second];
+      if (sigmoid.op_type != "Sigmoid" || !sigmoid.domain.empty() || sigmoid.input(0) != x ||
+          consumers.at(s).size() != 1 || consumers.at(x).size() != 2 || graph.is_graph_output(x) ||
+          graph.is_graph_output(s) || !can_take_activation(p) || p.fused.kind != ir::ActivationKind::kNone ||
+          p.fused.has_tail())
+        continue;
+      p.fused = {ir::ActivationKind::kSwish, 0.f, 0.f};
+      p.outputs[0] = mul.outputs[0];
+      remove[sig->second] = remove[m] = true;
+      break;
+    }
+  }
+  std::vector<ir::Node> kept;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (!remove[i]) kept.push_back(std::move(graph.nodes[i]));
+  graph.nodes = std::move(kept);
+}
 }  // namespace
 
 Status fuse_activations(ir::Graph& graph) {
   SATURN_RETURN_IF_ERROR(fuse_hardswish_patterns(graph));
+  fuse_swish(graph);
   auto consumers = graph.consumers();
   auto producers = graph.producers();
   std::vector<bool> remove(graph.nodes.size(), false);

@@ -42,6 +42,12 @@ Status add_function(QdqBuilder& b, const ir::Activation& a, const std::string& i
                              std::to_string(b.opset()));
       b.add_node("HardSwish", name, {in}, {out});
       return Status::ok();
+    case K::kSwish: {  // x * Sigmoid(x)
+      const std::string gate = b.fresh(out + "_sigmoid");
+      b.add_node("Sigmoid", name + "_Sigmoid", {in}, {gate});
+      b.add_node("Mul", name, {in, gate}, {out});
+      return Status::ok();
+    }
     case K::kNone: break;
   }
   return Status::error("QDQ export: no activation to emit for '" + out + "'");

@@ -57,27 +57,32 @@ void append_function(dnnl::post_ops& ops, const fb::Activation* a) {
       return;
     case fb::ActivationKind::LeakyRelu: ops.append_eltwise(1.f, alg::eltwise_relu, a->alpha(), 0.f); return;
     case fb::ActivationKind::Tanh: ops.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f); return;
+    case fb::ActivationKind::Swish: ops.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f); return;  // x * sigmoid(1 * x)
   }
 }
 
 }  // namespace
 
-void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float factor) {
+void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float factor, float lo_y, float hi_y) {
   const float scale = (a == nullptr ? 1.f : a->scale()) * factor;
   const float shift = (a == nullptr ? 0.f : a->shift()) * factor;
   const bool affine = scale != 1.f || shift != 0.f;
   const bool clamp = a != nullptr && (a->kind() == fb::ActivationKind::Relu || a->kind() == fb::ActivationKind::Clip);
+  // The last clip, with [lo_y, hi_y] merged in: oneDNN 2.6's AVX2 INT8 convolutions dropped a clip
+  // that followed a clip (an s8 Y of -128; tests/ops/conv_int8_test.cc).
+  const auto final_clip = [&](float lo, float hi) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::max(lo, lo_y), std::min(hi, hi_y));
+  };
+  const float inf = std::numeric_limits<float>::infinity();
   if (clamp && affine && scale != 0.f) {
     // scale * clamp(x, lo, hi) + shift = clamp(scale * x + shift, bounds mapped the same way): the
     // linear goes first (oneDNN 2.6's AVX2 INT8 convolutions computed clip, then linear with a shift,
     // wrongly).
-    const float inf = std::numeric_limits<float>::infinity();
     const float lo = a->kind() == fb::ActivationKind::Relu ? 0.f : a->alpha();
     const float hi = a->kind() == fb::ActivationKind::Relu ? inf : a->beta();
     const float mapped_lo = scale * lo + shift, mapped_hi = scale * hi + shift;  // +-inf stay infinite
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::min(mapped_lo, mapped_hi),
-                       std::max(mapped_lo, mapped_hi));
+    final_clip(std::min(mapped_lo, mapped_hi), std::max(mapped_lo, mapped_hi));
     return;
   }
   if (a != nullptr && a->kind() == fb::ActivationKind::HardSigmoid) {
@@ -85,11 +90,16 @@ void append_activation(dnnl::post_ops& ops, const fb::Activation* a, float facto
     // one clip: its AVX2 INT8 1x1 convolution dropped a linear after the clip (a u8 Y of 1 instead
     // of 230; ConvInt8OnePixel in tests/ops/conv_int8_test.cc).
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale * a->alpha(), scale * a->beta() + shift);
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, std::min(shift, scale + shift), std::max(shift, scale + shift));
+    final_clip(std::min(shift, scale + shift), std::max(shift, scale + shift));
+    return;
+  }
+  if (a != nullptr && a->kind() == fb::ActivationKind::Clip && !affine) {
+    final_clip(a->alpha(), a->beta());
     return;
   }
   if (a != nullptr) append_function(ops, a);
   if (affine) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, shift);
+  if (lo_y > -inf || hi_y < inf) final_clip(-inf, inf);
 }
 
 Status guard(const PrepareContext& ctx, const std::function<Status()>& body) {

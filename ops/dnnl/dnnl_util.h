@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <string>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -26,10 +27,14 @@ inline bool has_affine_tail(const fb::Activation* a) {
 
 // Appends the fused activation (may be null or kind None: nothing appended) to `ops`, then its
 // affine tail (schema/saturn.fbs) multiplied by `factor` as one eltwise_linear(scale * factor,
-// shift * factor), when that is not the identity. An INT8 epilogue passes factor = 1 / alpha_y, so
-// that tail and requantization are one post-op: in oneDNN 2.6's AVX2 INT8 convolutions, HardSwish
-// followed by two eltwise_linear post-ops gave wrong outputs (0.2 dB SQNR on a depthwise conv).
-void append_activation(dnnl::post_ops& ops, const fb::Activation* activation, float factor = 1.f);
+// shift * factor), when that is not the identity, then a clip to [lo_y, hi_y] when that is finite
+// (merged into the activation's own final clip when it ends with one). An INT8 epilogue passes
+// factor = 1 / alpha_y, so that tail and requantization are one post-op (in oneDNN 2.6's AVX2 INT8
+// convolutions, HardSwish followed by two eltwise_linear post-ops gave wrong outputs: 0.2 dB SQNR on
+// a depthwise conv), and an s8 Y's range [-127, 127].
+void append_activation(dnnl::post_ops& ops, const fb::Activation* activation, float factor = 1.f,
+                       float lo_y = -std::numeric_limits<float>::infinity(),
+                       float hi_y = std::numeric_limits<float>::infinity());
 
 // Runs `body`, turning a dnnl::error into ctx.error("oneDNN: <what> (status N)").
 Status guard(const PrepareContext& ctx, const std::function<Status()>& body);

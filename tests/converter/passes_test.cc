@@ -194,6 +194,32 @@ TEST(ActivationFusionTargets, MatMulGemmAddAndConvTranspose) {
   EXPECT_EQ(g.nodes[3].fused.kind, ir::ActivationKind::kRelu);
 }
 
+// SiLU as exported, Mul(x, Sigmoid(x)) in either order, becomes the producer's Swish; a Sigmoid
+// whose input has another consumer stays (its Mul too).
+TEST(ActivationFusionTargets, SwishFromMulOfSigmoid) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 3, 3}).output("y").output("z").output("u");
+  b.floats("w", {2, 2, 1, 1}, {1, 0, 0, 1});
+  b.node("Conv", {"x", "w"}, {"c1"}, "conv1");
+  b.node("Sigmoid", {"c1"}, {"s1"});
+  b.node("Mul", {"c1", "s1"}, {"y"});
+  b.node("Conv", {"x", "w"}, {"c2"}, "conv2");
+  b.node("Sigmoid", {"c2"}, {"s2"});
+  b.node("Mul", {"s2", "c2"}, {"z"});
+  b.node("Conv", {"x", "w"}, {"c3"}, "conv3");
+  b.node("Sigmoid", {"c3"}, {"s3"});
+  b.node("Mul", {"c3", "s3"}, {"m3"});
+  b.node("Add", {"m3", "c3"}, {"u"}, "add");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Conv", "Conv", "Sigmoid", "Mul", "Add"}));
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kSwish);
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  EXPECT_EQ(g.nodes[1].fused.kind, ir::ActivationKind::kSwish);
+  EXPECT_EQ(g.nodes[1].outputs[0], "z");
+  EXPECT_EQ(g.nodes[2].fused.kind, ir::ActivationKind::kNone);
+}
+
 // Relu then Clip(0, 6) (an exporter's ReLU6) becomes one Clip(0, 6); Clip(-1, 1) then Relu becomes
 // Clip(0, 1); Relu then Tanh does not compose (the Tanh stays a node).
 TEST(ActivationFusionTargets, ClampsCompose) {

@@ -349,7 +349,7 @@ TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
 }
 
 // A Mul of two INT8 factors (a squeeze-and-excitation gate: conv + HardSigmoid over the pooled
-// features) runs in INT8; a Mul with an FP32 factor (SiLU's Sigmoid) stays FP32.
+// features) runs in INT8; a Mul with an FP32 factor (a standalone Tanh) stays FP32.
 TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
   OnnxBuilder b(13);
   b.input("x", {1, 4, 6, 6}).output("y").output("z");
@@ -363,9 +363,9 @@ TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
   OnnxBuilder::attr(hs, "alpha", 0.2f);
   b.node("Mul", {"r1", "gate"}, {"m"}, "se_mul");
   b.node("Conv", {"m", "w3"}, {"y"}, "conv3");
-  b.node("Conv", {"x", "w1"}, {"c4"}, "conv_silu");
-  b.node("Sigmoid", {"c4"}, {"s"}, "sigmoid");
-  b.node("Mul", {"c4", "s"}, {"z"}, "silu_mul");
+  b.node("Conv", {"x", "w1"}, {"c4"}, "conv_tanh");
+  b.node("Tanh", {"c4"}, {"s"}, "tanh");
+  b.node("Mul", {"c4", "s"}, {"z"}, "fp32_mul");
   auto m = convert_int8(b.save("q_mul.onnx"), {samples("x", {8, 4, 6, 6}, 64)}, {});
   ASSERT_TRUE(m) << m.status().message();
   const fb::Node* se = m->node("se_mul");
@@ -373,8 +373,8 @@ TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
   EXPECT_EQ(m->input(se, 0)->dtype(), fb::DType::U8);
   EXPECT_EQ(m->input(se, 1)->dtype(), fb::DType::U8);
   EXPECT_EQ(m->output(se)->dtype(), fb::DType::U8);
-  EXPECT_EQ(m->input(m->node("silu_mul"), 1)->dtype(), fb::DType::F32);
-  EXPECT_EQ(m->output(m->node("silu_mul"))->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->input(m->node("fp32_mul"), 1)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->output(m->node("fp32_mul"))->dtype(), fb::DType::F32);
   ASSERT_EQ(m->report.output_check.size(), 2u);
   for (const auto& o : m->report.output_check) EXPECT_GT(o.sqnr_db, 20.0) << o.name;
 }

@@ -31,7 +31,8 @@ using reference::ConvShape;
 using Kind = fb::ActivationKind;
 
 constexpr Kind kKinds[] = {Kind::None,        Kind::Relu,      Kind::Clip,      Kind::Sigmoid,
-                           Kind::HardSigmoid, Kind::HardSwish, Kind::LeakyRelu, Kind::Tanh};
+                           Kind::HardSigmoid, Kind::HardSwish, Kind::LeakyRelu, Kind::Tanh,
+                           Kind::Swish};
 
 struct Int8Case {
   std::string name;
@@ -413,7 +414,8 @@ std::vector<Int8Case> generate_depthwise() {
   const Activation acts[] = {{Kind::None, 0.f, 0.f},          {Kind::Relu, 0.f, 0.f},
                              activation_for(Kind::Clip),      activation_for(Kind::LeakyRelu),
                              activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f},
-                             {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f}};
+                             {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f},
+                             {Kind::Swish, 0.f, 0.f},         {Kind::Swish, 0.f, 0.f, 0.8f, 0.1f}};
   std::vector<Int8Case> cases;
   int index = 0;
   for (const Geometry& g : geometries)

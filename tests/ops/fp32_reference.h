@@ -24,6 +24,7 @@ inline double activate(fb::ActivationKind kind, float alpha, float beta, double 
     case fb::ActivationKind::HardSwish: return x * std::max(0.0, std::min(1.0, x / 6 + 0.5));
     case fb::ActivationKind::LeakyRelu: return x >= 0 ? x : alpha * x;
     case fb::ActivationKind::Tanh: return std::tanh(x);
+    case fb::ActivationKind::Swish: return x / (1.0 + std::exp(-x));
   }
   return x;
 }

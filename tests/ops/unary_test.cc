@@ -32,6 +32,7 @@ float reference(fb::ActivationKind kind, float alpha, float beta, float xf) {
       return static_cast<float>(x * std::max(0.0, std::min(1.0, x / 6 + 0.5)));
     case fb::ActivationKind::LeakyRelu: return static_cast<float>(x >= 0 ? x : alpha * x);
     case fb::ActivationKind::Tanh: return static_cast<float>(std::tanh(x));
+    case fb::ActivationKind::Swish: return static_cast<float>(x / (1.0 + std::exp(-x)));
   }
   return 0.f;
 }
@@ -80,7 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{fb::ActivationKind::HardSigmoid, 0.2f, 0.5f},
                       Case{fb::ActivationKind::HardSigmoid, 1.f / 6, 0.5f},
                       Case{fb::ActivationKind::HardSwish, 0, 0}, Case{fb::ActivationKind::LeakyRelu, 0.1f, 0},
-                      Case{fb::ActivationKind::Tanh, 0, 0}));
+                      Case{fb::ActivationKind::Tanh, 0, 0}, Case{fb::ActivationKind::Swish, 0, 0}));
 
 TEST(Unary, RunsTwiceWithSameResult) {
   KernelHarness h(unary(fb::ActivationKind::HardSigmoid, 0.2f, 0.5f));
