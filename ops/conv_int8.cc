@@ -81,13 +81,7 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
   const auto* w = static_cast<const int8_t*>(ctx.constant(1));
   const std::vector<int64_t>& w_dims = ctx.input(1).dims;
   plan->depthwise = w_dims.size() > 2 && w_dims[1] == 1 && out_channels == ctx.input(0).dims[1];
-  plan->max_abs_weight = w == nullptr ? 127 : 0;
-  plan->even_weights = w != nullptr;
-  const int64_t w_count = w == nullptr ? 0 : ctx.input(1).elements();
-  for (int64_t i = 0; i < w_count; ++i) {
-    plan->max_abs_weight = std::max(plan->max_abs_weight, std::abs(static_cast<int>(w[i])));
-    plan->even_weights = plan->even_weights && w[i] % 2 == 0;
-  }
+  if (w != nullptr) scan_weights(w, ctx.input(1).elements(), plan);
 
   TensorDesc& y = ctx.output(0);
   if (is_int8(y.dtype)) {
@@ -111,6 +105,15 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
     }
   }
   return Status::ok();
+}
+
+void scan_weights(const int8_t* w, int64_t count, Plan* plan) {
+  plan->max_abs_weight = 0;
+  plan->even_weights = true;
+  for (int64_t i = 0; i < count; ++i) {
+    plan->max_abs_weight = std::max(plan->max_abs_weight, std::abs(static_cast<int>(w[i])));
+    plan->even_weights = plan->even_weights && w[i] % 2 == 0;
+  }
 }
 
 dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation) {

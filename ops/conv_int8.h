@@ -71,6 +71,9 @@ struct Plan {
 Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int residual_input,
                  const std::vector<int64_t>& y_dims, Plan* plan);
 
+// Sets plan->max_abs_weight and plan->even_weights from the `count` constant weights at `w`.
+void scan_weights(const int8_t* w, int64_t count, Plan* plan);
+
 // The primitive attributes (user scratchpad, output scales, post-ops) of `plan` with the fused
 // `activation` (may be null). Throws dnnl::error: call inside dnnl_util::guard().
 dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation);

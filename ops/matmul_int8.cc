@@ -1,8 +1,6 @@
 #include "ops/matmul_int8.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -43,22 +41,14 @@ Status b_scales(const PrepareContext& ctx, int64_t n, int n_axis, std::vector<fl
   return Status::ok();
 }
 
-// Whether a pair of products a * b with a in [0, 255] (u8, or s8 shifted by 128 as oneDNN does)
-// always fits 16 bits: |b| <= 64 everywhere (2 * 255 * 64 = 32640).
-bool fits_without_vnni(const int8_t* b, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
-    if (b[i] > 64 || b[i] < -64) return false;
-  return true;
-}
-
 // A 2D product with a row-major A [M, K] and a constant B is a 1x1 convolution over an image of
 // 1 x M pixels with K channels: in NHWC its source and destination have exactly A's and Y's bytes.
 // oneDNN 2.6's jit 1x1 INT8 convolutions run it several times faster than its int8 matmul (a
 // classifier head, M 1, K 1280, N 1000, u8 A: 0.015 vs 0.048 ms on AVX2). Builds that into `step`
 // and returns true, or builds nothing and returns false when oneDNN has no exact jit 1x1 kernel for
-// these operands (conv_int8::select_exact_impl).
+// these operands (conv_int8::select_exact_impl on `plan`: A's type and B's weight scan).
 bool build_as_conv(PrepareContext& ctx, const Operands& o, const dnnl::primitive_attr& attr, DType y_type,
-                   DnnlStep* step) {
+                   const conv_int8::Plan& plan, DnnlStep* step) {
   const int64_t m = o.a[0], k = o.a[1], n = o.b[1];
   const memory::desc src({1, k, 1, m}, dnnl_util::data_type(ctx.input(0).dtype), memory::format_tag::nhwc);
   const memory::desc dst({1, n, 1, m}, dnnl_util::data_type(y_type), memory::format_tag::nhwc);
@@ -68,16 +58,6 @@ bool build_as_conv(PrepareContext& ctx, const Operands& o, const dnnl::primitive
   const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                              src, weights, bias, dst, {1, 1}, {0, 0}, {0, 0});
   dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine());
-  conv_int8::Plan plan;
-  plan.int8 = true;
-  plan.x_dtype = ctx.input(0).dtype;
-  plan.max_abs_weight = 0;
-  plan.even_weights = true;
-  const auto* b = static_cast<const int8_t*>(ctx.constant(1));
-  for (int64_t i = 0; i < k * n; ++i) {
-    plan.max_abs_weight = std::max(plan.max_abs_weight, std::abs(static_cast<int>(b[i])));
-    plan.even_weights = plan.even_weights && b[i] % 2 == 0;
-  }
   if (!conv_int8::select_exact_impl(plan, pd, false) || dnnl_util::impl_name(pd).find("1x1") == std::string::npos)
     return false;
   // B [K, N] as stored (row-major, or transposed for Gemm's trans_b), read as weights [N, K, 1, 1].
@@ -132,18 +112,23 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
     attr.set_output_scales(scales.size() == 1 ? 0 : 1 << (rank - 1), scales);
 
     const bool b_constant = ctx.constant(1) != nullptr;
-    const dt a_type = dnnl_util::data_type(ctx.input(0).dtype);
-    if (b_constant && rank == 2 && operands.a_md == dnnl_util::row_major_desc(operands.a, a_type) &&
-        build_as_conv(ctx, operands, attr, out.dtype, step))
-      return Status::ok();
-    // Without VNNI, oneDNN's jit kernels can saturate unless B is known to be small: take its
-    // reference implementation then (exact, slow; the profile shows "ref"), with B as it lies.
-    bool exact = conv_int8::cpu_has_vnni();
-    if (!exact && b_constant) {
+    conv_int8::Plan plan;  // A's type and B's weights, for the exactness rules of conv_int8.h
+    plan.int8 = true;
+    plan.x_dtype = ctx.input(0).dtype;
+    if (b_constant) {
       int64_t count = 1;
       for (int64_t d : operands.b) count *= d;
-      exact = fits_without_vnni(static_cast<const int8_t*>(ctx.constant(1)), count);
+      conv_int8::scan_weights(static_cast<const int8_t*>(ctx.constant(1)), count, &plan);
     }
+    const dt a_type = dnnl_util::data_type(ctx.input(0).dtype);
+    if (b_constant && rank == 2 && operands.a_md == dnnl_util::row_major_desc(operands.a, a_type) &&
+        build_as_conv(ctx, operands, attr, out.dtype, plan, step))
+      return Status::ok();
+    // Without VNNI, oneDNN's jit kernels can saturate unless B is known to be small (a pair of
+    // products with a in [0, 255], u8 or s8 shifted by 128 as oneDNN does, fits 16 bits when
+    // |b| <= 64: 2 * 255 * 64 = 32640): take its reference implementation otherwise (exact, slow;
+    // the profile shows "ref"), with B as it lies.
+    const bool exact = conv_int8::cpu_has_vnni() || (b_constant && plan.max_abs_weight <= 64);
     const memory::desc b_prim =
         b_constant && exact ? memory::desc(operands.b, dt::s8, memory::format_tag::any) : operands.b_md;
     const memory::desc y_md = dnnl_util::row_major_desc(operands.y, dnnl_util::data_type(out.dtype));

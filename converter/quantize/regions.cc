@@ -43,6 +43,10 @@ bool pad_eligible(const ir::Node& n, const ir::Graph& g) {
   return value == 0.f;
 }
 
+// Add and Mul: two runtime operands, an output scale of their own, and an F32 output when no INT8
+// node reads it.
+bool is_add_or_mul(const ir::Node& n) { return n.op_type == "Add" || n.op_type == "Mul"; }
+
 }  // namespace
 
 Role int8_role(const ir::Node& n, const ir::Graph& g) {
@@ -53,7 +57,7 @@ Role int8_role(const ir::Node& n, const ir::Graph& g) {
   if (op == "MatMul")
     return is_runtime(g, n.input(0)) && (is_runtime(g, n.input(1)) || float_constant(g, n.input(1))) ? Role::kAnchor
                                                                                                      : Role::kFp32;
-  if (op == "Add" || op == "Mul")
+  if (is_add_or_mul(n))
     return is_runtime(g, n.input(0)) && is_runtime(g, n.input(1)) ? Role::kFollower : Role::kFp32;
   if (op == "Concat") {
     for (const auto& in : n.inputs)
@@ -69,11 +73,11 @@ Role int8_role(const ir::Node& n, const ir::Graph& g) {
   return kMovement.count(op) ? Role::kFollower : Role::kFp32;
 }
 
-bool keeps_scale(const ir::Node& n) { return n.op_type != "Add" && n.op_type != "Mul"; }
+bool keeps_scale(const ir::Node& n) { return !is_add_or_mul(n); }
 
 std::vector<std::string> data_inputs(const ir::Node& n, const ir::Graph& g) {
   std::vector<std::string> out;
-  const bool all = n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "Concat" || n.op_type == "MatMul";
+  const bool all = is_add_or_mul(n) || n.op_type == "Concat" || n.op_type == "MatMul";
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const bool data = all || i == 0 || (n.op_type == "Conv" && i == 3);
     if (data && is_runtime(g, n.inputs[i]) && std::find(out.begin(), out.end(), n.inputs[i]) == out.end())
@@ -93,8 +97,8 @@ Regions decide_regions(const ir::Graph& g, const std::set<std::string>& fp32_nod
     if (roles[i] == Role::kAnchor) r.int8[i] = true;
     if (roles[i] == Role::kFollower) {
       // A Mul runs in INT8 only when both factors come from INT8 nodes (a squeeze-and-excitation
-      // gate). With an FP32 factor (SiLU's sigmoid) quantizing it cost more than the INT8 Mul saved
-      // and lost accuracy (untrained EfficientNet-B0: 0.93x FP32's speed, check SQNR 22.6 -> 9.9 dB).
+      // gate). Quantizing an FP32 factor cost more than the INT8 Mul saved and lost accuracy (SiLU's
+      // Sigmoid before Swish was fused, untrained EfficientNet-B0: 0.93x FP32, SQNR 22.6 -> 9.9 dB).
       const std::vector<std::string> ins = data_inputs(n, g);
       const auto int8_input = [&](const std::string& in) { return tentative.count(in) > 0; };
       r.int8[i] = n.op_type == "Mul" ? std::all_of(ins.begin(), ins.end(), int8_input)
@@ -113,7 +117,7 @@ Regions decide_regions(const ir::Graph& g, const std::set<std::string>& fp32_nod
       if (it != consumers.end())
         for (size_t c : it->second) int8_consumer = int8_consumer || r.int8[c];
       // Anchors, Add and Mul can produce F32 directly; the other followers keep their input's type.
-      const bool f32_capable = roles[i] == Role::kAnchor || g.nodes[i].op_type == "Add" || g.nodes[i].op_type == "Mul";
+      const bool f32_capable = roles[i] == Role::kAnchor || is_add_or_mul(g.nodes[i]);
       if (!f32_capable || (int8_consumer && !g.is_graph_output(o))) r.int8_out.insert(o);
     }
   }
