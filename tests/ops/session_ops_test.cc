@@ -12,15 +12,21 @@
 namespace saturn::testing {
 namespace {
 
-std::vector<std::vector<float>> run_model(const ModelBuilder& b,
-                                          const std::vector<std::vector<float>>& inputs) {
+// A session on the model `b` builds; null (a test failure) when it does not load or prepare.
+std::unique_ptr<Session> open_session(const ModelBuilder& b) {
   auto model = Model::from_bytes(b.finish());
   EXPECT_TRUE(model.is_ok()) << model.status().message();
-  if (!model.is_ok()) return {};
+  if (!model.is_ok()) return nullptr;
   auto session = Session::create(*model);
   EXPECT_TRUE(session.is_ok()) << session.status().message();
-  if (!session.is_ok()) return {};
-  Session& s = **session;
+  return session.is_ok() ? std::move(*session) : nullptr;
+}
+
+std::vector<std::vector<float>> run_model(const ModelBuilder& b,
+                                          const std::vector<std::vector<float>>& inputs) {
+  const std::unique_ptr<Session> session = open_session(b);
+  if (session == nullptr) return {};
+  Session& s = *session;
   std::vector<const void*> in;
   for (const auto& v : inputs) in.push_back(v.data());
   std::vector<std::vector<float>> out;
@@ -60,18 +66,14 @@ std::pair<size_t, std::vector<float>> residual_chain(bool t_is_output, const std
   b.add_node("conv_y", conv(fb::ActivationKind::Relu), {u, w[2], -1, t}, {y});
   b.add_output(y);
   if (t_is_output) b.add_output(t);
-  auto model = Model::from_bytes(b.finish());
-  EXPECT_TRUE(model.is_ok()) << model.status().message();
-  if (!model.is_ok()) return {};
-  auto session = Session::create(*model);
-  EXPECT_TRUE(session.is_ok()) << session.status().message();
-  if (!session.is_ok()) return {};
+  const std::unique_ptr<Session> session = open_session(b);
+  if (session == nullptr) return {};
   std::vector<float> yv(xv.size(), NAN), tv(xv.size(), NAN);
   const void* in[] = {xv.data()};
   void* out[] = {yv.data(), tv.data()};
-  const Status st = (*session)->run(in, std::span<void* const>(out, t_is_output ? 2 : 1));
+  const Status st = session->run(in, std::span<void* const>(out, t_is_output ? 2 : 1));
   EXPECT_TRUE(st.is_ok()) << st.message();
-  return {(*session)->arena_bytes(), yv};
+  return {session->arena_bytes(), yv};
 }
 
 // A Conv's residual that nothing reads afterwards holds the Conv's output (the Session places Y in
