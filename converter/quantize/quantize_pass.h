@@ -8,8 +8,9 @@
 //     runtime inputs; a Mul e.g. a squeeze-and-excitation gate), Concat
 //     (runtime inputs), MaxPool, AveragePool, GlobalAveragePool, Resize/Upsample nearest, and the
 //     data-movement ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad (constant mode
-//     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, and every node
-//     named in options.fp32_nodes, runs in FP32.
+//     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, every node
+//     named in options.fp32_nodes, and a Conv or Gemm whose s32 bias would overflow at its input's
+//     scale (bias_overflows in quantize_pass.cc), runs in FP32.
 //   - An INT8 node whose runtime input is F32 reads it through a Quantize node (one per tensor,
 //     shared by every INT8 consumer); an FP32 node whose input is INT8 reads it through a Dequantize
 //     node (one per tensor, shared). An anchor, Add or Mul whose consumers all run in FP32, or whose output

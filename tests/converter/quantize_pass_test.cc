@@ -379,6 +379,26 @@ TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
   for (const auto& o : m->report.output_check) EXPECT_GT(o.sqnr_db, 20.0) << o.name;
 }
 
+// A bias that int32 cannot hold at the input's scale (bias_q = b / (alpha_x * alpha_w)) keeps its
+// node in FP32; at an ordinary input scale the same conv runs in INT8.
+TEST(QuantizePass, BiasBeyondInt32KeepsItsNodeFp32) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 4, 4}).output("y");
+  b.floats("w", {4, 4, 1, 1}, weights(16, 71, 0.5f)).floats("bias", {4}, {1.f, -2.f, 0.5f, 3.f});
+  b.node("Conv", {"x", "w", "bias"}, {"y"}, "conv");
+  const std::string onnx = b.save("q_bias_overflow.onnx");
+  for (const float input_scale : {1e-9f, 1.f}) {
+    calibrate::CalibrationInput data = samples("x", {8, 4, 4, 4}, 72);
+    for (float& v : data.values) v *= input_scale;
+    auto m = convert_int8(onnx, {data}, {});
+    ASSERT_TRUE(m) << m.status().message();
+    const bool tiny = input_scale < 1e-3f;
+    EXPECT_EQ(m->input(m->node("conv"), 0)->dtype(), tiny ? fb::DType::F32 : fb::DType::S8);
+    ASSERT_EQ(m->report.output_check.size(), 1u);
+    EXPECT_GT(m->report.output_check[0].sqnr_db, 30.0);
+  }
+}
+
 TEST(QuantizePass, Fp32NodesStayFp32) {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");
