@@ -1,6 +1,9 @@
 // BatchNormalization folding (inference form, y = (x - mean) / sqrt(var + eps) * scale + bias):
 //   - after a Conv whose output feeds only the BatchNormalization: W'[m] = W[m] * s[m],
 //     B'[m] = (B[m] - mean[m]) * s[m] + bias[m], with s = scale / sqrt(var + eps);
+//   - otherwise, on a rank-4 x: a depthwise 1x1 Conv (group C, W[c] = s[c], B[c] = bias - mean * s),
+//     which takes a following activation and runs in INT8 like any conv (DenseNet's pre-activation
+//     BN-ReLU pairs were FP32 islands of Mul, Add and Relu between INT8 concats and convs);
 //   - otherwise: Mul(x, s) then Add(., bias - mean * s), both constants shaped [1, C, 1, ...].
 // Nodes whose parameters are not constant, or that run in training mode, are left alone (the
 // lowering then reports them as unsupported).
@@ -90,6 +93,15 @@ Status fold_batchnorm(ir::Graph& graph) {
     const ir::Tensor* xt = graph.find(x);
     if (!xt || !xt->has_shape || xt->dims.size() < 2) continue;
     const int64_t c = static_cast<int64_t>(p.s.size());
+    if (xt->dims.size() == 4) {
+      const std::string wn = graph.unique_name(bn.name + "_scale"), bname = graph.unique_name(bn.name + "_shift");
+      graph.tensors[wn] = ir::make_constant(wn, ir::ElemType::kFloat, {c, 1, 1, 1}, p.s);
+      graph.tensors[bname] = ir::make_constant(bname, ir::ElemType::kFloat, {c}, p.shift);
+      ir::Node conv = ir::make_node("Conv", bn.name, bn.opset, {x, wn, bname}, {bn.outputs[0]});
+      conv.attrs["group"] = ir::int_attribute(c);
+      replacements.push_back({i, {std::move(conv)}});
+      continue;
+    }
     std::vector<int64_t> pdims(xt->dims.size(), 1);
     pdims[1] = c;
     const std::string sn = graph.unique_name(bn.name + "_scale"), hn = graph.unique_name(bn.name + "_shift");

@@ -104,23 +104,40 @@ TEST(BatchNormFolding, FoldsIntoConvNumerically) {
   }
 }
 
-TEST(BatchNormFolding, StandaloneBecomesMulAdd) {
+// A BatchNormalization that cannot fold into a Conv: on a rank-4 tensor a depthwise 1x1 Conv
+// (W = s, B = shift), on another rank Mul then Add.
+TEST(BatchNormFolding, StandaloneBecomesDepthwiseConvOrMulAdd) {
+  const double sv[2] = {1.5 / std::sqrt(4.01), 0.5 / std::sqrt(0.26)};
+  const double hv[2] = {0.3 - 0.2 * sv[0], -0.4 + 0.1 * sv[1]};
+  const auto expect_params = [&](const ir::Tensor* s, const ir::Tensor* h) {
+    ASSERT_TRUE(s && h);
+    for (int c = 0; c < 2; ++c) {
+      EXPECT_NEAR(s->as_doubles()[c], sv[c], 1e-6);
+      EXPECT_NEAR(h->as_doubles()[c], hv[c], 1e-6);
+    }
+  };
   OnnxBuilder b = conv_bn(true);
   ir::Graph g = import(b);
   ASSERT_TRUE(fold_batchnorm(g));
-  ASSERT_EQ(op_types(g), (Ops{"Conv", "Relu", "Mul", "Add"}));
-  const ir::Tensor* s = g.constant(g.nodes[2].input(1));
-  const ir::Tensor* h = g.constant(g.nodes[3].input(1));
-  ASSERT_TRUE(s && h);
-  EXPECT_EQ(s->dims, (std::vector<int64_t>{1, 2, 1, 1}));
-  EXPECT_EQ(h->dims, (std::vector<int64_t>{1, 2, 1, 1}));
-  const double sv[2] = {1.5 / std::sqrt(4.01), 0.5 / std::sqrt(0.26)};
-  const double hv[2] = {0.3 - 0.2 * sv[0], -0.4 + 0.1 * sv[1]};
-  for (int c = 0; c < 2; ++c) {
-    EXPECT_NEAR(s->as_doubles()[c], sv[c], 1e-6);
-    EXPECT_NEAR(h->as_doubles()[c], hv[c], 1e-6);
-  }
-  EXPECT_EQ(g.nodes[3].outputs[0], "y");
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Relu", "Conv"}));
+  const ir::Node& dw = g.nodes[2];
+  EXPECT_EQ(dw.attr_int("group", 1), 2);
+  EXPECT_EQ(g.constant(dw.input(1))->dims, (std::vector<int64_t>{2, 1, 1, 1}));
+  EXPECT_EQ(g.constant(dw.input(2))->dims, (std::vector<int64_t>{2}));
+  expect_params(g.constant(dw.input(1)), g.constant(dw.input(2)));
+  EXPECT_EQ(dw.outputs[0], "y");
+
+  OnnxBuilder b3(13);
+  b3.input("x", {1, 2, 3}).output("y");
+  b3.floats("scale", {2}, {1.5f, 0.5f}).floats("beta", {2}, {0.3f, -0.4f});
+  b3.floats("mean", {2}, {0.2f, -0.1f}).floats("var", {2}, {4.0f, 0.25f});
+  OnnxBuilder::attr(b3.node("BatchNormalization", {"x", "scale", "beta", "mean", "var"}, {"y"}, "bn"), "epsilon", 0.01f);
+  ir::Graph g3 = import(b3);
+  ASSERT_TRUE(fold_batchnorm(g3));
+  ASSERT_EQ(op_types(g3), (Ops{"Mul", "Add"}));
+  EXPECT_EQ(g3.constant(g3.nodes[0].input(1))->dims, (std::vector<int64_t>{1, 2, 1}));
+  expect_params(g3.constant(g3.nodes[0].input(1)), g3.constant(g3.nodes[1].input(1)));
+  EXPECT_EQ(g3.nodes[1].outputs[0], "y");
 }
 
 struct ActCase {
