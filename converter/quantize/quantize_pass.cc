@@ -86,8 +86,6 @@ class Pass {
             (gemm && (!g_.constant(n.input(1)) || (!non_negative(n.input(0)) && !runs_as_conv(n)))))
           fp32_nodes.insert(n.name);
       }
-    for (const auto& n : g_.nodes)
-      if (bias_overflows(n)) fp32_nodes.insert(n.name);
     Regions r = quantize::decide_regions(g_, fp32_nodes);
     result_.summary.fused_residuals = quantize::fuse_residuals(g_, r);
     regions_ = std::move(r);
@@ -173,46 +171,17 @@ class Pass {
 
   float alpha_of(const std::string& t) const { return act_.at(t).first.scale[0]; }
 
-  // Whether a Conv's or Gemm's s32 bias would saturate, bias_q = b / (alpha_x * alpha_w) beyond
-  // int32, at the smallest scales X and W can get (X's own threshold over 255 levels, W's over 127;
-  // a scale group only grows alpha_x). Such a node stays FP32: activations that shrink layer after
-  // layer (an untrained GoogLeNet reaches 1e-11) end in a classifier whose output is its bias, and
-  // with the bias saturated INT8 gave 1e-7 for 0.03.
-  bool bias_overflows(const ir::Node& n) const {
-    if (!n.domain.empty() || (n.op_type != "Conv" && n.op_type != "Gemm") || n.input(2).empty()) return false;
-    const ir::Tensor* w = g_.constant(n.input(1));
-    const ir::Tensor* b = g_.constant(n.input(2));
-    auto r = ranges_.find(n.input(0));
-    if (w == nullptr || b == nullptr || r == ranges_.end() || w->dims.size() < 2) return false;
-    const double alpha_x = std::min(r->second.t_u8 / 255.0, r->second.t_s8 / 127.0);
-    if (!(alpha_x > 0.0)) return false;  // T = 0 takes alpha = 1 / levels (quantize_pass.h)
-    // Output channels: Conv W [M, ...] axis 0; Gemm B [K, N] axis 1, or [N, K] with transB.
-    const bool gemm = n.op_type == "Gemm";
-    const int axis = gemm && n.attr_int("transB", 0) == 0 ? 1 : 0;
-    const double w_factor = gemm ? std::fabs(n.attr_float("alpha", 1.f)) : 1.0;
-    const double b_factor = gemm ? std::fabs(n.attr_float("beta", 1.f)) : 1.0;
-    const std::vector<double> wv = w->as_doubles(), bv = b->as_doubles();
-    const int64_t channels = w->dims[axis];
-    const int64_t inner = axis == 0 ? w->numel() / channels : 1;
-    const int64_t stride = axis == 0 ? 1 : channels;
-    std::vector<double> max_w(static_cast<size_t>(channels), 0.0);
-    for (int64_t i = 0; i < w->numel(); ++i) {
-      const int64_t c = axis == 0 ? i / inner : i % stride;
-      max_w[c] = std::max(max_w[c], std::fabs(wv[i]) * w_factor);
-    }
-    for (int64_t c = 0; c < channels; ++c) {
-      const double alpha_w = max_w[c] > 0.0 ? max_w[c] / 127.0 : 1.0;
-      const double bias = std::fabs(bv[bv.size() == 1 ? 0 : static_cast<size_t>(c)]) * b_factor;
-      if (bias / (alpha_x * alpha_w) >= 2147483647.0) return true;
-    }
-    return false;
-  }
-
   // Adds an s8 weight tensor derived from constant `name` and returns its name and scales.
+  // With `bias` (of a node whose input has scale alpha_in), the weight scales keep the s32 bias
+  // from saturating (quantize::bias_floor).
   std::pair<std::string, quantize::QuantizedWeights> add_weights(const std::string& name, const std::vector<float>& v,
                                                                  const std::vector<int64_t>& dims, int axis,
-                                                                 quantize::WeightGrid grid) {
-    quantize::QuantizedWeights q = quantize::quantize_weights(v, dims, o_.per_tensor_weights ? -1 : axis, grid);
+                                                                 quantize::WeightGrid grid,
+                                                                 const std::vector<float>& bias = {},
+                                                                 float alpha_in = 0.f) {
+    const int q_axis = o_.per_tensor_weights ? -1 : axis;
+    const std::vector<float> floor = bias.empty() ? std::vector<float>{} : quantize::bias_floor(bias, alpha_in, q_axis < 0);
+    quantize::QuantizedWeights q = quantize::quantize_weights(v, dims, q_axis, grid, floor);
     ir::Tensor t;
     t.name = g_.unique_name(name + "_s8");
     t.dtype = ir::ElemType::kInt8;
@@ -278,10 +247,11 @@ class Pass {
         // holds every output channel only when group is 1 (grouped: per-tensor scales).
         const ir::Tensor w = *g_.constant(n.input(1));
         const int axis = n.op_type == "Conv" ? 0 : (n.attr_int("group", 1) == 1 ? 1 : -1);
-        auto [wn, wq] = add_weights(w.name, ir::as_floats(w), w.dims, axis, conv_grid(n, w));
+        const std::vector<float> bias = n.input(2).empty() ? std::vector<float>{} : ir::as_floats(*g_.constant(n.input(2)));
+        const float alpha_in = alpha_of(n.input(0));
+        auto [wn, wq] = add_weights(w.name, ir::as_floats(w), w.dims, axis, conv_grid(n, w), bias, alpha_in);
         n.inputs[1] = wn;
-        if (!n.input(2).empty())
-          n.inputs[2] = add_bias(n.input(2), ir::as_floats(*g_.constant(n.input(2))), alpha_of(n.input(0)), wq);
+        if (!bias.empty()) n.inputs[2] = add_bias(n.input(2), bias, alpha_in, wq);
       } else if (n.op_type == "Gemm") {
         const ir::Tensor b = *g_.constant(n.input(1));
         const bool tb = n.attr_int("transB", 0) != 0;
@@ -289,14 +259,13 @@ class Pass {
         const float alpha = n.attr_float("alpha", 1.f), beta = n.attr_float("beta", 1.f);
         std::vector<float> bv = ir::as_floats(b);
         for (float& x : bv) x *= alpha;
-        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid(n));
+        std::vector<float> c = n.input(2).empty() ? std::vector<float>{} : ir::as_floats(*g_.constant(n.input(2)));
+        if (c.size() == 1) c.assign(static_cast<size_t>(b.dims[axis]), c[0]);
+        for (float& x : c) x *= beta;
+        const float alpha_in = alpha_of(n.input(0));
+        auto [bn, bq] = add_weights(b.name, bv, b.dims, axis, matmul_grid(n), c, alpha_in);
         n.inputs[1] = bn;
-        if (!n.input(2).empty()) {
-          std::vector<float> c = ir::as_floats(*g_.constant(n.input(2)));
-          if (c.size() == 1) c.assign(static_cast<size_t>(b.dims[axis]), c[0]);
-          for (float& x : c) x *= beta;
-          n.inputs[2] = add_bias(n.input(2), c, alpha_of(n.input(0)), bq);
-        }
+        if (!c.empty()) n.inputs[2] = add_bias(n.input(2), c, alpha_in, bq);
         n.attrs["alpha"] = ir::float_attribute(1.f);
         n.attrs["beta"] = ir::float_attribute(1.f);
       } else if (n.op_type == "MatMul" && g_.constant(n.input(1))) {

@@ -8,9 +8,8 @@
 //     runtime inputs; a Mul e.g. a squeeze-and-excitation gate), Concat
 //     (runtime inputs), MaxPool, AveragePool, GlobalAveragePool, Resize/Upsample nearest, and the
 //     data-movement ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad (constant mode
-//     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, every node
-//     named in options.fp32_nodes, and a Conv or Gemm whose s32 bias would overflow at its input's
-//     scale (bias_overflows in quantize_pass.cc), runs in FP32.
+//     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, and every node
+//     named in options.fp32_nodes, runs in FP32.
 //   - An INT8 node whose runtime input is F32 reads it through a Quantize node (one per tensor,
 //     shared by every INT8 consumer); an FP32 node whose input is INT8 reads it through a Dequantize
 //     node (one per tensor, shared). An anchor, Add or Mul whose consumers all run in FP32, or whose output
@@ -27,7 +26,8 @@
 //     stay exact, and the bias scale alpha_in * alpha_w stays far from int32 overflow.
 //   - Weights s8 per output channel (Conv W axis 0; ConvTranspose W [C, M/g, ...] axis 1 when group
 //     is 1, per tensor when grouped; Gemm B the N axis of B as stored; MatMul B its
-//     last axis), or per tensor with options.per_tensor_weights; bias s32 (quantize/weights.h).
+//     last axis), or per tensor with options.per_tensor_weights; bias s32 (quantize/weights.h), the
+//     weight scales raised where needed to keep it from saturating (quantize::bias_floor).
 //     Gemm's alpha and beta are folded (alpha into B before quantizing, beta into C) and set to 1.
 //     With options.reduced_range (for CPUs without VNNI, ops/conv_int8.h) weights take 7 bits:
 //     |w_q| <= 63, and the weights of a Conv with an s8 input are even in [-126, 126]

@@ -8,7 +8,7 @@
 namespace saturn::converter::quantize {
 
 QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis,
-                                  WeightGrid grid) {
+                                  WeightGrid grid, const std::vector<float>& min_scale) {
   QuantizedWeights q;
   q.axis = axis;
   // View the tensor as [outer, channels, inner] around `axis`.
@@ -25,7 +25,10 @@ QuantizedWeights quantize_weights(const std::vector<float>& values, const std::v
       for (int64_t i = 0; i < inner; ++i)
         abs_max[c] = std::max(abs_max[c], std::fabs(values[(o * channels + c) * inner + i]));
   q.scale.resize(abs_max.size());
-  for (size_t c = 0; c < abs_max.size(); ++c) q.scale[c] = abs_max[c] > 0.f ? abs_max[c] / static_cast<float>(grid.qmax) : 1.f;
+  for (size_t c = 0; c < abs_max.size(); ++c) {
+    q.scale[c] = abs_max[c] > 0.f ? abs_max[c] / static_cast<float>(grid.qmax) : 1.f;
+    if (!min_scale.empty()) q.scale[c] = std::max(q.scale[c], min_scale[min_scale.size() == 1 ? 0 : c]);
+  }
   q.values.resize(values.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < channels; ++c)
@@ -35,6 +38,14 @@ QuantizedWeights quantize_weights(const std::vector<float>& values, const std::v
         q.values[k] = static_cast<int8_t>(steps * grid.step);
       }
   return q;
+}
+
+std::vector<float> bias_floor(const std::vector<float>& b, float alpha_in, bool per_tensor) {
+  std::vector<float> floor(b.size());
+  for (size_t c = 0; c < b.size(); ++c)
+    floor[c] = static_cast<float>(std::fabs(static_cast<double>(b[c])) / (static_cast<double>(alpha_in) * 1073741824.0));
+  if (per_tensor && !floor.empty()) return {*std::max_element(floor.begin(), floor.end())};
+  return floor;
 }
 
 std::vector<int32_t> quantize_bias(const std::vector<float>& b, float alpha_in, const std::vector<float>& alpha_w) {

@@ -31,9 +31,16 @@ constexpr WeightGrid kFullRange{127, 1};
 constexpr WeightGrid kReducedRange{63, 1};
 constexpr WeightGrid kReducedRangeEven{126, 2};
 
-// `values` row-major in `dims`; axis in [0, rank) or -1 for per tensor.
+// `values` row-major in `dims`; axis in [0, rank) or -1 for per tensor. `min_scale` (empty, or one
+// value per scale) bounds each alpha_w from below: bias_floor() keeps an s32 bias from saturating.
 QuantizedWeights quantize_weights(const std::vector<float>& values, const std::vector<int64_t>& dims, int axis,
-                                  WeightGrid grid = kFullRange);
+                                  WeightGrid grid = kFullRange, const std::vector<float>& min_scale = {});
+
+// The alpha_w below which bias_q = b / (alpha_in * alpha_w) leaves 2^30, per value of b (or their
+// largest for `per_tensor`). A channel whose weights are tiny against its bias (a dead channel, or an
+// input scale that shrank to 1e-11 through an untrained net) then has its weights rounded towards 0
+// and its bias kept, instead of a saturated bias.
+std::vector<float> bias_floor(const std::vector<float>& b, float alpha_in, bool per_tensor);
 
 // b.size() == alpha_w.size(), or alpha_w has one value (per-tensor weights).
 std::vector<int32_t> quantize_bias(const std::vector<float>& b, float alpha_in, const std::vector<float>& alpha_w);
