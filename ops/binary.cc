@@ -43,6 +43,14 @@ std::vector<int64_t> padded(const std::vector<int64_t>& dims, size_t rank) {
   return d;
 }
 
+// oneDNN's desc of `t` as `rank` dims. An Nhwc tensor of one channel has Plain's bytes, and described
+// as Plain it takes oneDNN's fast broadcast paths: PP-OCR det's last Add of a scalar bias to an Nhwc
+// [1, 1, 640, 640] map (with a Sigmoid) took 4.4 ms described as nhwc.
+dnnl::memory::desc operand_desc(TensorDesc t, int rank) {
+  if (t.layout == Layout::kNhwc && t.dims.size() == 4 && t.dims[1] == 1) t.layout = Layout::kPlain;
+  return dnnl_util::memory_desc(t, rank);
+}
+
 // The INT8 form's checks (see the header comment); returns the three scales.
 Status check_int8(PrepareContext& ctx, fb::BinaryKind kind, float* alpha_a, float* alpha_b, float* alpha_y) {
   if (kind != fb::BinaryKind::Add && kind != fb::BinaryKind::Mul) {
@@ -118,7 +126,7 @@ class BinaryKernel final : public Kernel {
       const dnnl::engine& engine = ctx.engine();
       const int r = std::max<int>(1, static_cast<int>(rank));
       ScratchPlan plan;
-      dnnl::memory::desc a_md = dnnl_util::memory_desc(a, r);
+      dnnl::memory::desc a_md = operand_desc(a, r);
       size_t a_offset = 0;
       if (expand_a) {
         // A broadcast to the output's dims, plain, in scratch.
@@ -135,8 +143,8 @@ class BinaryKernel final : public Kernel {
         a_offset = plan.reserve(full.bytes());
         expand_offset_ = a_offset;
       }
-      const dnnl::memory::desc b_md = dnnl_util::memory_desc(b, r);
-      const dnnl::memory::desc dst_md = dnnl_util::memory_desc(out, r);
+      const dnnl::memory::desc b_md = operand_desc(b, r);
+      const dnnl::memory::desc dst_md = operand_desc(out, r);
 
       dnnl::post_ops post_ops;
       if (negate) post_ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, -1.f, 0.f);

@@ -15,8 +15,9 @@
 // INT8 (Nearest only; schema/saturn.fbs): X is U8 or S8 and Y has X's dtype and the same single
 // scale; nearest only moves bytes, so the same loops run on 1-byte elements.
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -208,23 +209,31 @@ void ResizeKernel::run_typed(const T* x, T* y) const {
     }
     return src[r.lo + c.lo];
   };
+  if (nhwc_) {
+    // One output row per iteration; a pixel's channels are contiguous, so nearest copies them whole.
+#pragma omp parallel for schedule(static)
+    for (int64_t row = 0; row < n_ * oh_; ++row) {
+      const int64_t n = row / oh_, h = row % oh_;
+      const T* xn = x + n * in_n_stride_;
+      T* dst = y + n * out_n_stride_ + h * out_h_stride_;
+      for (int64_t w = 0; w < ow_; ++w, dst += out_w_stride_) {
+        if (nearest) {
+          std::memcpy(dst, xn + rows_[h].lo + cols_[w].lo, static_cast<size_t>(c_) * sizeof(T));
+          continue;
+        }
+        for (int64_t c = 0; c < c_; ++c) dst[c] = sample(xn + c * in_c_stride_, rows_[h], cols_[w]);
+      }
+    }
+    return;
+  }
   for (int64_t n = 0; n < n_; ++n) {
     const T* xn = x + n * in_n_stride_;
     T* yn = y + n * out_n_stride_;
-    if (nhwc_) {
+    for (int64_t c = 0; c < c_; ++c) {
+      const T* src = xn + c * in_c_stride_;
+      T* dst = yn + c * out_c_stride_;
       for (int64_t h = 0; h < oh_; ++h) {
-        for (int64_t w = 0; w < ow_; ++w) {
-          T* dst = yn + h * out_h_stride_ + w * out_w_stride_;
-          for (int64_t c = 0; c < c_; ++c) dst[c] = sample(xn + c * in_c_stride_, rows_[h], cols_[w]);
-        }
-      }
-    } else {
-      for (int64_t c = 0; c < c_; ++c) {
-        const T* src = xn + c * in_c_stride_;
-        T* dst = yn + c * out_c_stride_;
-        for (int64_t h = 0; h < oh_; ++h) {
-          for (int64_t w = 0; w < ow_; ++w) dst[h * out_h_stride_ + w] = sample(src, rows_[h], cols_[w]);
-        }
+        for (int64_t w = 0; w < ow_; ++w) dst[h * out_h_stride_ + w] = sample(src, rows_[h], cols_[w]);
       }
     }
   }
