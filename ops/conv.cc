@@ -113,9 +113,9 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& y = ctx.output(0).dims;
   const bool dense = std::all_of(attrs.dilations.begin(), attrs.dilations.end(), [](int64_t d) { return d == 1; });
-  if (!plan_.int8 || !plan_.depthwise || plan_.residual || x.size() != 4 || !dense ||
-      attrs.kernel[0] * attrs.kernel[1] > depthwise_int8::kMaxTaps || !depthwise_int8::supports(activation) ||
-      !depthwise_int8::available())
+  const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
+  if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 2 || taps > depthwise_int8::kMaxTaps ||
+      !depthwise_int8::supports(activation) || !depthwise_int8::available())
     return;
   const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                    attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};

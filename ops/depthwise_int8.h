@@ -6,9 +6,11 @@
 // saturation, no halved weights), so it needs nothing of the converter's reduced weight range.
 //
 // Scope (supports()): X [N, C, H, W] in Nhwc, group == C == M (one input and one output channel
-// per group), dilation 1, at most kMaxTaps kernel taps, any strides and pads; no residual; Y U8, S8
-// or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid, HardSwish and Swish with
-// their affine tail (Sigmoid and Tanh stay on oneDNN). available() says whether this CPU runs it.
+// per group), dilation 1, 2 to kMaxTaps kernel taps (a 1x1 depthwise conv, a per-channel scale, ran
+// 5x faster on oneDNN: PP-OCR det's standalone BatchNormalization), any strides and pads; no
+// residual; Y U8, S8 or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid,
+// HardSwish and Swish with their affine tail (Sigmoid and Tanh stay on oneDNN). available() says
+// whether this CPU runs it. The Conv kernel (ops/conv.cc) checks this scope.
 //
 // The contract of DESIGN section 2 (scalar reference: ops/reference/conv.h):
 //   acc = bias_q[c] + sum over the window of x_q * w_q, in int32 (padding reads zeros);
