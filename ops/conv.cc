@@ -114,8 +114,8 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
   const std::vector<int64_t>& y = ctx.output(0).dims;
   const bool dense = std::all_of(attrs.dilations.begin(), attrs.dilations.end(), [](int64_t d) { return d == 1; });
   const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
-  if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 2 || taps > depthwise_int8::kMaxTaps ||
-      !depthwise_int8::supports(activation) || !depthwise_int8::available())
+  if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 1 || taps > depthwise_int8::kMaxTaps ||
+      (taps == 1 && x[1] % 16 != 0) || !depthwise_int8::supports(activation) || !depthwise_int8::available())
     return;
   const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                    attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};

@@ -6,8 +6,9 @@
 // saturation, no halved weights), so it needs nothing of the converter's reduced weight range.
 //
 // Scope (supports()): X [N, C, H, W] in Nhwc, group == C == M (one input and one output channel
-// per group), dilation 1, 2 to kMaxTaps kernel taps (a 1x1 depthwise conv, a per-channel scale, ran
-// 5x faster on oneDNN: PP-OCR det's standalone BatchNormalization), any strides and pads; no
+// per group), dilation 1, at most kMaxTaps kernel taps (a 1x1 one, a per-channel scale, only over
+// whole blocks of 16 channels: with one tap the partial block dominates, and PP-OCR det's
+// standalone BatchNormalization over 24 channels ran 5x faster on oneDNN), any strides and pads; no
 // residual; Y U8, S8 or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid,
 // HardSwish and Swish with their affine tail (Sigmoid and Tanh stay on oneDNN). available() says
 // whether this CPU runs it. The Conv kernel (ops/conv.cc) checks this scope.
