@@ -97,9 +97,6 @@ class PoolKernel final : public Kernel {
                     const dnnl_util::SpatialAttrs& attrs);
   // The plain FP32 Nhwc max pooling (see the header comment).
   void max_pool_nhwc(const float* x, float* y) const;
-  bool plain_max_ = false;
-  int64_t in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
-  dnnl_util::SpatialAttrs attrs_;
   // The INT8 counterpart: the outputs to recompute from X (see the header comment).
   void plan_recompute(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs);
   template <typename Q>
@@ -118,6 +115,9 @@ class PoolKernel final : public Kernel {
   std::vector<int64_t> rescale_offsets_;
   std::vector<float> rescale_factors_;
   int64_t batch_ = 0, channels_ = 0, batch_stride_ = 0, channel_stride_ = 0;
+  bool plain_max_ = false;  // max_pool_nhwc runs instead of step_
+  int64_t in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
+  dnnl_util::SpatialAttrs attrs_;
 };
 
 Status PoolKernel::prepare(PrepareContext& ctx) {

@@ -93,20 +93,19 @@ Status fold_batchnorm(ir::Graph& graph) {
     const ir::Tensor* xt = graph.find(x);
     if (!xt || !xt->has_shape || xt->dims.size() < 2) continue;
     const int64_t c = static_cast<int64_t>(p.s.size());
-    if (xt->dims.size() == 4) {
-      const std::string wn = graph.unique_name(bn.name + "_scale"), bname = graph.unique_name(bn.name + "_shift");
-      graph.tensors[wn] = ir::make_constant(wn, ir::ElemType::kFloat, {c, 1, 1, 1}, p.s);
-      graph.tensors[bname] = ir::make_constant(bname, ir::ElemType::kFloat, {c}, p.shift);
-      ir::Node conv = ir::make_node("Conv", bn.name, bn.opset, {x, wn, bname}, {bn.outputs[0]});
-      conv.attrs["group"] = ir::int_attribute(c);
-      replacements.push_back({i, {std::move(conv)}});
-      continue;
-    }
+    const bool conv = xt->dims.size() == 4;
+    // The scale and shift constants: Conv W [C, 1, 1, 1] and B [C], or [1, C, 1, ...] for Mul and Add.
     std::vector<int64_t> pdims(xt->dims.size(), 1);
     pdims[1] = c;
     const std::string sn = graph.unique_name(bn.name + "_scale"), hn = graph.unique_name(bn.name + "_shift");
-    graph.tensors[sn] = ir::make_constant(sn, ir::ElemType::kFloat, pdims, p.s);
-    graph.tensors[hn] = ir::make_constant(hn, ir::ElemType::kFloat, pdims, p.shift);
+    graph.tensors[sn] = ir::make_constant(sn, ir::ElemType::kFloat, conv ? std::vector<int64_t>{c, 1, 1, 1} : pdims, p.s);
+    graph.tensors[hn] = ir::make_constant(hn, ir::ElemType::kFloat, conv ? std::vector<int64_t>{c} : pdims, p.shift);
+    if (conv) {
+      ir::Node dw = ir::make_node("Conv", bn.name, bn.opset, {x, sn, hn}, {bn.outputs[0]});
+      dw.attrs["group"] = ir::int_attribute(c);
+      replacements.push_back({i, {std::move(dw)}});
+      continue;
+    }
     const std::string mid = graph.unique_name(bn.outputs[0] + "_scaled");
     ir::Tensor& mt = graph.tensors[mid];
     mt = *xt;

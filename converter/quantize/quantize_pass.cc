@@ -78,12 +78,13 @@ class Pass {
     //    than FP32; an activation x activation MatMul's s8 B cannot be reduced offline at all;
     //  - ConvTranspose: jit_uni_deconv is wrong for some shapes and is skipped, and the gemm-based
     //    one ran PP-OCR det's at 0.6 GMAC/s (95 ms against 0.8 ms in FP32).
+    const auto producers = g_.producers();
     if (o_.reduced_range)
       for (const auto& n : g_.nodes) {
         if (!n.domain.empty()) continue;
         const bool gemm = n.op_type == "Gemm" || n.op_type == "MatMul";
         if (n.op_type == "ConvTranspose" ||
-            (gemm && (!g_.constant(n.input(1)) || (!non_negative(n.input(0)) && !runs_as_conv(n)))))
+            (gemm && (!g_.constant(n.input(1)) || (!non_negative(n.input(0), producers) && !runs_as_conv(n)))))
           fp32_nodes.insert(n.name);
       }
     Regions r = quantize::decide_regions(g_, fp32_nodes);
@@ -121,12 +122,13 @@ class Pass {
         }
       if (n.op_type == "MatMul" && !g_.constant(n.input(1))) force_signed.insert(n.input(1));
     }
-    // Signedness per type group.
+    // Signedness per type group (on the graph after the residual fusion).
+    const auto producers = g_.producers();
     std::set<std::string> signed_roots;
     for (const auto& t : type.members()) {
       if (!ranges_.count(t))
         return Status::error("no calibrated range for tensor '" + t + "' (calibration data or cache incomplete)");
-      if (!non_negative(t) || force_signed.count(t)) signed_roots.insert(type.root(t));
+      if (!non_negative(t, producers) || force_signed.count(t)) signed_roots.insert(type.root(t));
     }
     // Threshold per scale group, and the member it comes from.
     std::map<std::string, float> group_t;
@@ -156,17 +158,16 @@ class Pass {
   // A tensor cannot go negative when its calibrated min >= 0 or its producer's fused activation
   // bounds it below by 0: f >= lo (Relu: 0, Clip: alpha), and a tail scale * f + shift stays >= 0
   // when scale >= 0 and scale * lo + shift >= 0. A tensor without a range counts as signed.
-  bool non_negative(const std::string& t) const {
+  // `producers` is g_.producers() of the graph as it is now.
+  bool non_negative(const std::string& t, const std::map<std::string, size_t>& producers) const {
     auto it = ranges_.find(t);
     if (it != ranges_.end() && it->second.min >= 0.f) return true;
-    for (const auto& n : g_.nodes) {
-      if (std::find(n.outputs.begin(), n.outputs.end(), t) == n.outputs.end()) continue;
-      const ir::Activation& a = n.fused;
-      const bool relu = a.kind == ir::ActivationKind::kRelu, clip = a.kind == ir::ActivationKind::kClip;
-      const float lo = clip ? a.alpha : 0.f;
-      return (relu || clip) && a.scale >= 0.f && a.scale * lo + a.shift >= 0.f;
-    }
-    return false;
+    auto p = producers.find(t);
+    if (p == producers.end()) return false;
+    const ir::Activation& a = g_.nodes[p->second].fused;
+    const bool relu = a.kind == ir::ActivationKind::kRelu, clip = a.kind == ir::ActivationKind::kClip;
+    const float lo = clip ? a.alpha : 0.f;
+    return (relu || clip) && a.scale >= 0.f && a.scale * lo + a.shift >= 0.f;
   }
 
   float alpha_of(const std::string& t) const { return act_.at(t).first.scale[0]; }

@@ -23,5 +23,4 @@ std::string cpu_isa_name() {
   return "unknown (" + std::to_string(static_cast<int>(found)) + ")";
 }
 
-
 }  // namespace saturn::bench
