@@ -227,23 +227,34 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
   const uint8_t* staged_tap[kMaxTaps + 1];
   alignas(32) uint8_t out_staged[kBlock * sizeof(float)];
 
+  // Along a run of windows inside X, tap[] stays at the run's first window and `shift` moves on.
+  bool run_of_inside_windows = false;
+  int64_t shift = 0;
   for (int64_t ow = 0; ow < g_.ow; ++ow) {
     const int64_t iw0 = ow * g_.stride_w - g_.pad_left;
     if (rows_inside && iw0 >= 0 && iw0 + g_.kw <= g_.w) {
-      const uint8_t* corner = x + ((n * g_.h + ih0) * g_.w + iw0) * g_.c;
-      for (int t = 0; t < taps; ++t) tap[t] = corner + tap_offsets_[t];
+      if (run_of_inside_windows) {
+        shift += g_.stride_w * g_.c;
+      } else {
+        const uint8_t* corner = x + ((n * g_.h + ih0) * g_.w + iw0) * g_.c;
+        for (int t = 0; t < taps; ++t) tap[t] = corner + tap_offsets_[t];
+        run_of_inside_windows = true;
+        shift = 0;
+      }
     } else {
       for (int t = 0; t < taps; ++t) {
         const int64_t ih = ih0 + t / g_.kw, iw = iw0 + t % g_.kw;
         const bool inside = ih >= 0 && ih < g_.h && iw >= 0 && iw < g_.w;
         tap[t] = inside ? x + ((n * g_.h + ih) * g_.w + iw) * g_.c : zeros_.data();
       }
+      run_of_inside_windows = false;
+      shift = 0;
     }
     if (taps % 2 != 0) tap[taps] = tap[0];  // its weights are zero
     uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow) * g_.c * y_size;
     for (int64_t block = first_block; block < full_blocks; ++block) {
       const int64_t c0 = block * kBlock;
-      k.compute(block, tap, c0, out + c0 * y_size);
+      k.compute(block, tap, shift + c0, out + c0 * y_size);
     }
     if (full_blocks < end_block) {  // the last block has fewer than 16 channels
       // Its 16-byte loads reach into the next pixel, whose products meet zero weights; only loads
@@ -251,13 +262,14 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       const int64_t c0 = full_blocks * kBlock;
       const size_t width = static_cast<size_t>(g_.c - c0);
       bool inside = true;
-      for (int t = 0; t <= taps; ++t) inside = inside && (tap[t] == zeros_.data() || tap[t] + c0 + kBlock <= x_end);
+      for (int t = 0; t <= taps; ++t)
+        inside = inside && (tap[t] == zeros_.data() || tap[t] + shift + c0 + kBlock <= x_end);
       if (inside) {
-        k.compute(full_blocks, tap, c0, out_staged);
+        k.compute(full_blocks, tap, shift + c0, out_staged);
       } else {
         for (int t = 0; t <= taps; ++t) {
           std::memset(staged[t], 0, kBlock);
-          std::memcpy(staged[t], tap[t] + c0, width);
+          std::memcpy(staged[t], tap[t] == zeros_.data() ? tap[t] : tap[t] + shift + c0, width);
           staged_tap[t] = staged[t];
         }
         k.compute(full_blocks, staged_tap, 0, out_staged);

@@ -410,7 +410,7 @@ std::vector<Int8Case> generate_depthwise() {
       {1, 40, 6, 11, 5, 5, 1, 1, 2, 2, 2, 2}, {1, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1},
       {1, 48, 9, 6, 1, 3, 1, 2, 0, 1, 0, 1},  {1, 24, 4, 20, 5, 5, 2, 1, 2, 2, 2, 2},
       {1, 16, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1},
-      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2}};
+      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2},  {1, 24, 6, 13, 3, 3, 2, 2, 1, 1, 1, 1}};
   const Activation acts[] = {{Kind::None, 0.f, 0.f},          {Kind::Relu, 0.f, 0.f},
                              activation_for(Kind::Clip),      activation_for(Kind::LeakyRelu),
                              activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f},
