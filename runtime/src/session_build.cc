@@ -6,6 +6,8 @@
 #include <cstring>
 #include <exception>
 
+#include <omp.h>
+
 #include "runtime/src/memory_planner.h"
 #include "runtime/src/reorder_kernel.h"
 #include "runtime/src/session_impl.h"
@@ -60,6 +62,20 @@ class StepPrepareContext final : public PrepareContext {
   std::vector<TensorDesc>& outputs_;
 };
 
+// Sets the OpenMP thread count (when > 0) for its lifetime, then restores the previous one.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads) : saved_(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~ScopedThreads() { omp_set_num_threads(saved_); }
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<const Model> model,
@@ -107,8 +123,13 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
     }
   }
   const int num_nodes = g.nodes() ? static_cast<int>(g.nodes()->size()) : 0;
-  for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
-  SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
+  {
+    // oneDNN fixes the thread count of a convolution or matmul primitive when it creates it (at
+    // prepare), whatever run() sets later: create them under the session's count.
+    const ScopedThreads threads(options.threads);
+    for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
+    SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
+  }
   SATURN_RETURN_IF_ERROR(impl->plan_memory());
   impl->resolve_pointers();
   impl->mark_light_steps();
