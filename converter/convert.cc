@@ -105,6 +105,7 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   // Writer messages start with "unsupported" where they are rejections, so no prefix is added.
   if (!options.int8.enabled) {
     fuse_residual_adds(*graph, [](size_t, size_t) { return true; }, [](size_t) {});
+    fuse_channel_shuffles(*graph);
     return write_saturn_model(*graph, sha);
   }
   // Calibration runs this graph as it is (every Conv output observable); it must be writable.
@@ -134,6 +135,7 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
   if (report) report->quantize = q->summary;
   if (!options.int8.qdq_path.empty())
     SATURN_RETURN_IF_ERROR(write_qdq_model(*graph, q->quant, options.int8.qdq_path));
+  fuse_channel_shuffles(*graph);
   Result<std::vector<uint8_t>> int8 = write_saturn_model(*graph, sha, &q->quant);
   if (!int8) return int8.status().with_context("writing the INT8 model");
   if (kept.data.empty()) return int8;

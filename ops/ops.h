@@ -21,6 +21,7 @@ std::unique_ptr<Kernel> make_identity_kernel();   // Identity
 std::unique_ptr<Kernel> make_reshape_kernel();    // Reshape, Flatten, Squeeze, Unsqueeze
 std::unique_ptr<Kernel> make_transpose_kernel();  // Transpose
 std::unique_ptr<Kernel> make_slice_kernel();      // Slice
+std::unique_ptr<Kernel> make_channel_shuffle_kernel();  // ChannelShuffle
 std::unique_ptr<Kernel> make_pad_kernel();        // Pad
 std::unique_ptr<Kernel> make_gather_kernel();     // Gather
 

@@ -21,7 +21,7 @@ constexpr OpEntry kOps[] = {
     {fb::Op::Squeeze, "Squeeze", P::kPlain, &make_reshape_kernel},
     {fb::Op::Unsqueeze, "Unsqueeze", P::kPlain, &make_reshape_kernel},
     {fb::Op::Transpose, "Transpose", P::kPlain, &make_transpose_kernel},
-    {fb::Op::Slice, "Slice", P::kPlain, &make_slice_kernel},
+    {fb::Op::Slice, "Slice", P::kFollowFirst, &make_slice_kernel},
     {fb::Op::Pad, "Pad", P::kPlain, &make_pad_kernel},
     {fb::Op::Gather, "Gather", P::kPlain, &make_gather_kernel},
     {fb::Op::Conv, "Conv", P::kNhwc, &make_conv_kernel},
@@ -33,6 +33,7 @@ constexpr OpEntry kOps[] = {
     {fb::Op::Resize, "Resize", P::kNhwc, &make_resize_kernel},
     {fb::Op::Quantize, "Quantize", P::kFollowFirst, &make_quantize_kernel},
     {fb::Op::Dequantize, "Dequantize", P::kFollowFirst, &make_dequantize_kernel},
+    {fb::Op::ChannelShuffle, "ChannelShuffle", P::kFollowFirst, &make_channel_shuffle_kernel},
     // Append further ops above this line.
 };
 

@@ -1,6 +1,8 @@
 // Lowering of the data-movement ops: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad,
-// Gather. Shape-defining inputs must be constants; they are resolved into the options and dropped
+// Gather, and the converter's own ChannelShuffle. Shape-defining inputs must be constants; they are resolved into the options and dropped
 // from the node's inputs.
+#include <cstdint>
+
 #include "converter/lowering/lowering.h"
 #include "converter/shape_rules.h"
 
@@ -60,6 +62,17 @@ Result<LoweredNode> lower_transpose(LowerContext& c) {
   auto p32 = to_int32(perm);
   auto opt = fb::CreateTransposeDirect(c.fbb, &p32);
   return make_lowered(fb::Op::Transpose, opt.Union(), {c.node.input(0)});
+}
+
+Result<LoweredNode> lower_channel_shuffle(LowerContext& c) {
+  SATURN_RETURN_IF_ERROR(c.check_attrs({"groups"}));
+  Result<const ir::Tensor*> x = c.input(0);
+  if (!x) return x.status();
+  const int64_t groups = c.node.attr_int("groups", 0);
+  if ((*x)->dims.size() < 2 || groups < 1 || groups > INT32_MAX || (*x)->dims[1] % groups != 0)
+    return c.invalid("groups " + std::to_string(groups) + " does not divide the channels of " + dims_to_string((*x)->dims));
+  auto opt = fb::CreateChannelShuffle(c.fbb, static_cast<int32_t>(groups));
+  return make_lowered(fb::Op::ChannelShuffle, opt.Union(), {c.node.input(0)});
 }
 
 namespace {

@@ -76,9 +76,10 @@ struct OpLowering {
 // The op table: every ONNX op (default domain) the converter lowers, with its opset range.
 const std::vector<OpLowering>& op_lowerings();
 
-// Nodes the converter itself creates (the INT8 pass, converter/quantize) carry this domain, which no
-// ONNX model uses; their op types are "Quantize" (F32 -> S8/U8 with the output's scale) and
-// "Dequantize" (S8/U8/S32 -> F32 with the input's scale), one input and one output, any opset.
+// Nodes the converter itself creates carry this domain, which no ONNX model uses; their op types are
+// "Quantize" (F32 -> S8/U8 with the output's scale) and "Dequantize" (S8/U8/S32 -> F32 with the
+// input's scale), made by the INT8 pass (converter/quantize), and "ChannelShuffle" (attribute
+// groups; fuse_channel_shuffles, converter/passes/passes.h), one input and one output, any opset.
 inline constexpr const char* kInternalDomain = "saturn.internal";
 // The entry for `node`, or an "unsupported" error naming the op, domain and opset.
 Result<const OpLowering*> find_lowering(const ir::Node& node);
@@ -110,6 +111,7 @@ Result<LoweredNode> lower_unsqueeze(LowerContext& c);
 Result<LoweredNode> lower_slice(LowerContext& c);
 Result<LoweredNode> lower_pad(LowerContext& c);
 Result<LoweredNode> lower_gather(LowerContext& c);
+Result<LoweredNode> lower_channel_shuffle(LowerContext& c);  // domain kInternalDomain
 // lower_quant.cc (domain kInternalDomain)
 Result<LoweredNode> lower_quantize(LowerContext& c);
 Result<LoweredNode> lower_dequantize(LowerContext& c);

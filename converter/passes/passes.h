@@ -15,7 +15,9 @@
 // Each pass keeps the nodes in topological order and the tensors' dims valid.
 //
 // fuse_residual_adds is not in that order: convert.cc runs it on FP32 models before writing them,
-// and the INT8 pass (quantize/regions.h) on the nodes it puts in INT8.
+// and the INT8 pass (quantize/regions.h) on the nodes it puts in INT8. Nor is
+// fuse_channel_shuffles: convert.cc runs it last, on FP32 models and on INT8 ones after the QDQ
+// export (which writes standard ONNX ops only).
 #pragma once
 
 #include <cstddef>
@@ -46,5 +48,12 @@ Status run_passes(ir::Graph& graph);
 // index then holds the fused Conv). Returns the number of fusions.
 int fuse_residual_adds(ir::Graph& graph, const std::function<bool(size_t add, size_t conv)>& allowed,
                        const std::function<void(size_t conv)>& before_removing);
+
+// Replaces each channel shuffle, Reshape [N, C, H, W] -> [N, g, C / g, H, W], Transpose(0, 2, 1, 3,
+// 4), Reshape back to [N, C, H, W], whose two intermediate tensors have no other reader and are no
+// graph outputs, by one ChannelShuffle node (domain kInternalDomain, attribute groups = g, the
+// first Reshape's name). Any dtype: the INT8 graph's tensors keep their QuantMap entries. Returns
+// the number of shuffles fused.
+int fuse_channel_shuffles(ir::Graph& graph);
 
 }  // namespace saturn::converter

@@ -1,6 +1,6 @@
 // Slice with one (start, end, step) per input dim, steps non-zero and possibly negative; starts and
 // ends clamped by the converter as in ONNX (step > 0: 0 <= start, end <= dim; step < 0:
-// 0 <= start <= dim - 1, -1 <= end <= dim - 1). Any dtype, Plain layout.
+// 0 <= start <= dim - 1, -1 <= end <= dim - 1). Any dtype; Plain, or Nhwc (rank 4) with Y in Nhwc.
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/plain/strided_copy.h"
@@ -17,7 +17,6 @@ class SliceKernel final : public Kernel {
         options->steps() == nullptr) {
       return ctx.error("missing Slice starts, ends or steps");
     }
-    SATURN_RETURN_IF_ERROR(op_util::check_plain(ctx, 0));
     SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 1, StridedCopy::kMaxRank));
     const TensorDesc& in = ctx.input(0);
     const size_t rank = in.dims.size();
@@ -28,7 +27,7 @@ class SliceKernel final : public Kernel {
                        std::to_string(options->steps()->size()) + " entries, expected one per dim of " +
                        op_util::input_label(ctx, 0) + " (" + std::to_string(rank) + ")");
     }
-    const std::vector<int64_t> in_strides = op_util::strides(in.dims, Layout::kPlain);
+    const std::vector<int64_t> in_strides = op_util::strides(in.dims, in.layout);
     TensorDesc& out = ctx.output(0);
     out.dims.resize(rank);
     std::vector<int64_t> src_strides(rank);
@@ -52,9 +51,14 @@ class SliceKernel final : public Kernel {
       base += start * in_strides[d];
     }
     out.dtype = in.dtype;
-    out.layout = Layout::kPlain;
+    out.layout = in.layout;
     base_bytes_ = static_cast<size_t>(base) * dtype_size(in.dtype);
-    copy_ = StridedCopy(out.dims, src_strides, dtype_size(in.dtype));
+    std::vector<int64_t> dense_dims = out.dims;  // in the order Y is stored
+    if (out.layout == Layout::kNhwc) {
+      dense_dims = {out.dims[0], out.dims[2], out.dims[3], out.dims[1]};
+      src_strides = {src_strides[0], src_strides[2], src_strides[3], src_strides[1]};
+    }
+    copy_ = StridedCopy(dense_dims, src_strides, dtype_size(in.dtype));
     ctx.set_impl("plain");
     return Status::ok();
   }

@@ -1,11 +1,13 @@
 // Converter rewrites that keep the FP32 result (passes.h): residual Adds fused into Convs
-// (fuse_residual_adds) and spatial ReduceMean as GlobalAveragePool (mean_as_global_pool); the
-// rewritten models compute what the ONNX graphs say (checked against plain C++ loops).
+// (fuse_residual_adds), spatial ReduceMean as GlobalAveragePool (mean_as_global_pool) and
+// ShuffleNet's channel shuffle as ChannelShuffle (fuse_channel_shuffles); the rewritten models
+// compute what the ONNX graphs say (checked against plain C++ loops).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "converter/onnx_import.h"
 #include "saturn/session.h"
 #include "tests/converter/quant_test_util.h"
 #include "tests/ops/fp32_reference.h"
@@ -88,6 +90,97 @@ TEST(MeanAsGlobalPool, SpatialMeanBecomesGlobalAveragePool) {
       EXPECT_NEAR(y[nc], sum / 20, 1e-5) << "at " << nc;
     }
   }
+}
+
+// A ShuffleNetV2 unit: x [1, 8, 4, 4] -> 1x1 conv + Relu -> shuffle (2 groups) -> channels 0-3 kept,
+// channels 4-7 through a 1x1 conv + Relu -> Concat = y.
+OnnxBuilder shufflenet_unit_model() {
+  OnnxBuilder b(13);
+  b.input("x", {1, 8, 4, 4}).output("y");
+  b.floats("w1", {8, 8, 1, 1}, random_values(64, 61, 0.f, 0.5f)).floats("w2", {4, 4, 1, 1}, random_values(16, 62, 0.f, 0.5f));
+  b.ints("split", {5}, {1, 2, 4, 4, 4}).ints("back", {4}, {1, 8, 4, 4});
+  b.ints("c0", {1}, {0}).ints("c4", {1}, {4}).ints("c8", {1}, {8}).ints("axis1", {1}, {1});
+  b.node("Conv", {"x", "w1"}, {"c"}, "conv1");
+  b.node("Relu", {"c"}, {"r"});
+  b.node("Reshape", {"r", "split"}, {"s"}, "shuffle");
+  OnnxBuilder::attr(b.node("Transpose", {"s"}, {"t"}), "perm", std::vector<int64_t>{0, 2, 1, 3, 4});
+  b.node("Reshape", {"t", "back"}, {"sh"});
+  b.node("Slice", {"sh", "c0", "c4", "axis1"}, {"kept"}, "first_half");
+  b.node("Slice", {"sh", "c4", "c8", "axis1"}, {"half"}, "second_half");
+  b.node("Conv", {"half", "w2"}, {"c2"}, "conv2");
+  b.node("Relu", {"c2"}, {"r2"});
+  OnnxBuilder::attr(b.node("Concat", {"kept", "r2"}, {"y"}), "axis", int64_t{1});
+  return b;
+}
+
+// y of shufflenet_unit_model() for x, by plain loops.
+std::vector<float> shufflenet_unit(const std::vector<float>& x) {
+  const Window2d one{{1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}};
+  const Tensor4 r = relu(conv2d({x, {1, 8, 4, 4}}, random_values(64, 61, 0.f, 0.5f), {}, 8, 1, one));
+  Tensor4 shuffled = r;
+  for (int64_t i = 0; i < 4; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      std::copy_n(r.data.begin() + (j * 4 + i) * 16, 16, shuffled.data.begin() + (i * 2 + j) * 16);
+  const Tensor4 half{{shuffled.data.begin() + 64, shuffled.data.end()}, {1, 4, 4, 4}};
+  const Tensor4 r2 = relu(conv2d(half, random_values(16, 62, 0.f, 0.5f), {}, 4, 1, one));
+  std::vector<float> y(shuffled.data.begin(), shuffled.data.begin() + 64);
+  y.insert(y.end(), r2.data.begin(), r2.data.end());
+  return y;
+}
+
+std::vector<float> run_model(const Int8Model& m, const std::vector<float>& x) {
+  auto session = Session::create(m.model);
+  EXPECT_TRUE(session) << session.status().message();
+  if (!session) return {};
+  std::vector<float> y(128);
+  const void* in[] = {x.data()};
+  void* out[] = {y.data()};
+  const Status st = session.value()->run(in, out);
+  EXPECT_TRUE(st) << st.message();
+  return y;
+}
+
+TEST(ChannelShuffle, Fp32ShuffleNetUnitRunsTheShuffleAsOneOp) {
+  auto bytes = convert_onnx_file(shufflenet_unit_model().save("channel_shuffle_fp32.onnx"), {});
+  ASSERT_TRUE(bytes) << bytes.status().message();
+  auto model = Model::from_bytes(bytes.value());
+  ASSERT_TRUE(model) << model.status().message();
+  const Int8Model m{bytes.value(), model.value(), {}};
+  EXPECT_EQ(m.ops(), (std::vector<std::string>{"Conv", "ChannelShuffle", "Slice", "Slice", "Conv", "Concat"}));
+  const std::vector<float> x = random_values(128, 63);
+  const std::vector<float> want = shufflenet_unit(x), y = run_model(m, x);
+  ASSERT_EQ(y.size(), want.size());
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want[i], 1e-4f) << "at " << i;
+}
+
+// In INT8 the shuffle moves u8 data with its input's scale; the QDQ export, written before the
+// fusion, keeps the standard ops.
+TEST(ChannelShuffle, Int8ShuffleNetUnitShufflesU8Data) {
+  const std::string onnx = shufflenet_unit_model().save("channel_shuffle_int8.onnx");
+  ConvertOptions options;
+  options.int8.qdq_path = ::testing::TempDir() + "channel_shuffle_qdq.onnx";
+  auto m = convert_int8(onnx, {samples("x", {16, 8, 4, 4}, 64)}, options);
+  ASSERT_TRUE(m) << m.status().message();
+  const fb::Node* shuffle = m->node("shuffle");
+  ASSERT_NE(shuffle, nullptr);
+  EXPECT_EQ(shuffle->op_type(), fb::Op::ChannelShuffle);
+  EXPECT_EQ(m->input(shuffle, 0)->dtype(), fb::DType::U8);
+  EXPECT_EQ(m->output(shuffle)->dtype(), fb::DType::U8);
+  EXPECT_EQ(scale_of(m->output(shuffle)), scale_of(m->input(shuffle, 0)));
+  const std::vector<float> x = random_values(128, 63);
+  const std::vector<float> want = shufflenet_unit(x), y = run_model(*m, x);
+  ASSERT_EQ(y.size(), want.size());
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    signal += want[i] * want[i];
+    noise += (y[i] - want[i]) * (y[i] - want[i]);
+  }
+  EXPECT_GT(10 * std::log10(signal / noise), 30.0) << "INT8 vs FP32 SQNR in dB";
+  auto qdq = read_onnx_file(options.int8.qdq_path);
+  ASSERT_TRUE(qdq) << qdq.status().message();
+  int transposes = 0;
+  for (const auto& n : qdq->graph().node()) transposes += n.op_type() == "Transpose";
+  EXPECT_EQ(transposes, 1);
 }
 
 }  // namespace

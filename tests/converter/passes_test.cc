@@ -1,11 +1,12 @@
 // Graph passes: constant folding, BatchNorm folding, activation fusion, HardSwish and LayerNorm
-// patterns, dead node removal.
+// patterns, dead node removal, channel shuffles.
 #include "converter/passes/passes.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "converter/lowering/lowering.h"
 #include "converter/onnx_import.h"
 #include "tests/converter/onnx_builder.h"
 
@@ -418,6 +419,36 @@ TEST(DeadNodeRemoval, IdentityDropoutAndDeadBranches) {
   EXPECT_EQ(g.nodes[0].inputs[0], "x");
   EXPECT_EQ(g.nodes[1].outputs[0], "out_id");
   EXPECT_EQ(g.find("unused"), nullptr);
+}
+
+// Three ShuffleNet shuffles of x [1, 6, 2, 2] in 2 groups: the first becomes a ChannelShuffle; the
+// second's transposed tensor is also a graph output and the third transposes other dims, so they stay.
+TEST(ChannelShufflePattern, FusedOnlyWhenTheWholePatternIsPrivate) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 6, 2, 2}).output("y").output("z").output("t2").output("u");
+  b.ints("split", {5}, {1, 2, 3, 2, 2}).ints("back", {4}, {1, 6, 2, 2});
+  const std::vector<int64_t> swap = {0, 2, 1, 3, 4};
+  b.node("Reshape", {"x", "split"}, {"s1"}, "shuffle1");
+  OnnxBuilder::attr(b.node("Transpose", {"s1"}, {"t1"}), "perm", swap);
+  b.node("Reshape", {"t1", "back"}, {"y"});
+  b.node("Reshape", {"x", "split"}, {"s2"}, "shuffle2");
+  OnnxBuilder::attr(b.node("Transpose", {"s2"}, {"t2"}), "perm", swap);
+  b.node("Reshape", {"t2", "back"}, {"z"});
+  b.node("Reshape", {"x", "split"}, {"s3"}, "shuffle3");
+  OnnxBuilder::attr(b.node("Transpose", {"s3"}, {"t3"}), "perm", std::vector<int64_t>{0, 1, 2, 4, 3});
+  b.node("Reshape", {"t3", "back"}, {"u"});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_constants(g));
+  EXPECT_EQ(fuse_channel_shuffles(g), 1);
+  ASSERT_EQ(op_types(g), (Ops{"ChannelShuffle", "Reshape", "Transpose", "Reshape", "Reshape", "Transpose", "Reshape"}));
+  const ir::Node& shuffle = g.nodes[0];
+  EXPECT_EQ(shuffle.name, "shuffle1");
+  EXPECT_EQ(shuffle.domain, kInternalDomain);
+  EXPECT_EQ(shuffle.inputs, std::vector<std::string>{"x"});
+  EXPECT_EQ(shuffle.outputs, std::vector<std::string>{"y"});
+  EXPECT_EQ(shuffle.attr_int("groups", 0), 2);
+  EXPECT_EQ(g.find("s1"), nullptr);
+  EXPECT_EQ(g.find("t1"), nullptr);
 }
 
 }  // namespace

@@ -25,9 +25,10 @@ TEST(Registry, ListsTheFp32AndDataMovementOps) {
       {fb::Op::Squeeze, "Squeeze", LayoutPolicy::kPlain},
       {fb::Op::Unsqueeze, "Unsqueeze", LayoutPolicy::kPlain},
       {fb::Op::Transpose, "Transpose", LayoutPolicy::kPlain},
-      {fb::Op::Slice, "Slice", LayoutPolicy::kPlain},
+      {fb::Op::Slice, "Slice", LayoutPolicy::kFollowFirst},
       {fb::Op::Pad, "Pad", LayoutPolicy::kPlain},
       {fb::Op::Gather, "Gather", LayoutPolicy::kPlain},
+      {fb::Op::ChannelShuffle, "ChannelShuffle", LayoutPolicy::kFollowFirst},
   };
   for (const Expected& e : expected) {
     const OpEntry* entry = find_op(e.op);

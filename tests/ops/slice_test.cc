@@ -65,6 +65,35 @@ TEST(Slice, FourDimsMixedSteps) {
   EXPECT_EQ(h.output<float>(0), want);
 }
 
+// On Nhwc data (a channel split after ShuffleNet's shuffle, and spatial steps) Y stays Nhwc and
+// holds the same logical values as the Plain slice.
+TEST(Slice, NhwcInputGivesTheSameValuesInNhwc) {
+  const std::vector<int64_t> dims = {2, 6, 3, 4};
+  std::vector<float> x(144);
+  std::iota(x.begin(), x.end(), 0.f);
+  struct Case {
+    std::vector<int64_t> starts, ends, steps;
+  };
+  const Case cases[] = {{{0, 3, 0, 0}, {2, 6, 3, 4}, {1, 1, 1, 1}}, {{1, 5, 2, 0}, {2, -1, 0, 4}, {1, -2, -1, 3}}};
+  for (const Case& c : cases) {
+    KernelHarness plain(slice(c.starts, c.ends, c.steps));
+    plain.add_input(desc(dims), bytes_of(x));
+    plain.add_output();
+    auto k1 = make_slice_kernel();
+    ASSERT_TRUE(plain.prepare(*k1).is_ok());
+    plain.run();
+    KernelHarness nhwc(slice(c.starts, c.ends, c.steps));
+    nhwc.add_input(desc(dims, DType::kF32, Layout::kNhwc), bytes_of(to_nhwc(x, dims)));
+    nhwc.add_output();
+    auto k2 = make_slice_kernel();
+    ASSERT_TRUE(nhwc.prepare(*k2).is_ok());
+    ASSERT_EQ(nhwc.output_desc(0).layout, Layout::kNhwc);
+    ASSERT_EQ(nhwc.output_desc(0).dims, plain.output_desc(0).dims);
+    nhwc.run();
+    EXPECT_EQ(from_nhwc(nhwc.output<float>(0), plain.output_desc(0).dims), plain.output<float>(0));
+  }
+}
+
 TEST(Slice, RejectsUnclampedBounds) {
   KernelHarness h(slice({0, 0}, {2, 5}, {1, 1}), "s");
   h.add_input(desc({2, 4}, DType::kF32, Layout::kPlain, "x"), bytes_of(std::vector<float>(8)));
