@@ -269,7 +269,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       } else {
         for (int t = 0; t <= taps; ++t) {
           std::memset(staged[t], 0, kBlock);
-          std::memcpy(staged[t], tap[t] == zeros_.data() ? tap[t] : tap[t] + shift + c0, width);
+          std::memcpy(staged[t], tap[t] + shift + c0, width);  // shift is 0 where a tap reads zeros_
           staged_tap[t] = staged[t];
         }
         k.compute(full_blocks, staged_tap, 0, out_staged);
