@@ -17,18 +17,20 @@ dnnl::primitive_attr scratchpad_attr() {
 }
 
 void DnnlStep::bind(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, Source source,
-                    size_t index) {
+                    size_t index, size_t offset) {
   dnnl::memory memory(md, engine, DNNL_MEMORY_NONE);
-  bindings_.push_back({memory, source, index});
+  bindings_.push_back({memory, source, index, offset});
   args_[arg] = memory;
 }
 
-void DnnlStep::bind_input(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index) {
-  bind(arg, md, engine, Source::kInput, static_cast<size_t>(index));
+void DnnlStep::bind_input(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index,
+                          size_t offset) {
+  bind(arg, md, engine, Source::kInput, static_cast<size_t>(index), offset);
 }
 
-void DnnlStep::bind_output(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index) {
-  bind(arg, md, engine, Source::kOutput, static_cast<size_t>(index));
+void DnnlStep::bind_output(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index,
+                           size_t offset) {
+  bind(arg, md, engine, Source::kOutput, static_cast<size_t>(index), offset);
 }
 
 void DnnlStep::bind_scratch(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine,
@@ -52,17 +54,17 @@ void DnnlStep::bind_only_scratchpad(PrepareContext& ctx, const dnnl::primitive_d
   ctx.set_impl(dnnl_util::impl_name(pd));
 }
 
-void DnnlStep::run(RunContext& ctx) const {
+void DnnlStep::run(RunContext& ctx, const dnnl::stream& stream) const {
   for (const Binding& b : bindings_) {
-    void* handle = nullptr;
+    char* handle = nullptr;
     switch (b.source) {
-      case Source::kInput: handle = const_cast<void*>(ctx.input(static_cast<int>(b.index))); break;
-      case Source::kOutput: handle = ctx.output(static_cast<int>(b.index)); break;
+      case Source::kInput: handle = static_cast<char*>(const_cast<void*>(ctx.input(static_cast<int>(b.index)))); break;
+      case Source::kOutput: handle = static_cast<char*>(ctx.output(static_cast<int>(b.index))); break;
       case Source::kScratch: handle = static_cast<char*>(ctx.scratch()) + b.index; break;
     }
-    b.memory.set_data_handle(handle);
+    b.memory.set_data_handle(handle + b.offset);
   }
-  primitive_.execute(ctx.stream(), args_);
+  primitive_.execute(stream, args_);
 }
 
 }  // namespace saturn

@@ -35,9 +35,10 @@ class DnnlStep {
  public:
   void set_primitive(dnnl::primitive primitive) { primitive_ = std::move(primitive); }
 
-  // Argument `arg` (DNNL_ARG_*) described by `md`, reading node input `index` at run time.
-  void bind_input(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index);
-  void bind_output(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index);
+  // Argument `arg` (DNNL_ARG_*) described by `md`, reading node input `index` at run time, from
+  // `offset` bytes into it.
+  void bind_input(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index, size_t offset = 0);
+  void bind_output(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, int index, size_t offset = 0);
   // Argument `arg` at byte `offset` of the node's scratch.
   void bind_scratch(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, size_t offset);
   // Argument `arg` in memory the kernel keeps (constants prepared once).
@@ -48,16 +49,20 @@ class DnnlStep {
   // scratch, requests it from `ctx` and names the implementation after `pd`.
   void bind_only_scratchpad(PrepareContext& ctx, const dnnl::primitive_desc_base& pd);
 
-  void run(RunContext& ctx) const;
+  void run(RunContext& ctx) const { run(ctx, ctx.stream()); }
+  // On `stream` instead of the session's (concurrent steps each need their own).
+  void run(RunContext& ctx, const dnnl::stream& stream) const;
 
  private:
   enum class Source : uint8_t { kInput, kOutput, kScratch };
   struct Binding {
     dnnl::memory memory;
     Source source;
-    size_t index;  // input/output index or scratch byte offset
+    size_t index;   // input/output index or scratch byte offset
+    size_t offset;  // bytes into the input or output
   };
-  void bind(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, Source source, size_t index);
+  void bind(int arg, const dnnl::memory::desc& md, const dnnl::engine& engine, Source source, size_t index,
+            size_t offset = 0);
 
   dnnl::primitive primitive_;
   std::vector<Binding> bindings_;

@@ -6,8 +6,7 @@
 #include <cstring>
 #include <exception>
 
-#include <omp.h>
-
+#include "ops/scoped_threads.h"
 #include "runtime/src/memory_planner.h"
 #include "runtime/src/reorder_kernel.h"
 #include "runtime/src/session_impl.h"
@@ -62,20 +61,6 @@ class StepPrepareContext final : public PrepareContext {
   std::vector<TensorDesc>& outputs_;
 };
 
-// Sets the OpenMP thread count (when > 0) for its lifetime, then restores the previous one.
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) : saved_(omp_get_max_threads()) {
-    if (threads > 0) omp_set_num_threads(threads);
-  }
-  ~ScopedThreads() { omp_set_num_threads(saved_); }
-  ScopedThreads(const ScopedThreads&) = delete;
-  ScopedThreads& operator=(const ScopedThreads&) = delete;
-
- private:
-  int saved_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<const Model> model,
@@ -124,8 +109,7 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
   }
   const int num_nodes = g.nodes() ? static_cast<int>(g.nodes()->size()) : 0;
   {
-    // oneDNN fixes the thread count of a convolution or matmul primitive when it creates it (at
-    // prepare), whatever run() sets later: create them under the session's count.
+    // Kernels create their oneDNN primitives (at prepare) under the session's thread count.
     const ScopedThreads threads(options.threads);
     for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
     SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ops/ops.h"
+#include "ops/scoped_threads.h"
 #include "tests/ops/fp32_reference.h"
 #include "tests/ops/kernel_harness.h"
 #include "tests/ops/test_util.h"
@@ -49,6 +50,7 @@ OpFn conv_op(const ConvCase& c) {
 class ConvTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(ConvTest, MatchesScalarReference) {
+  const ScopedThreads two(2);  // as on the dev machine, whatever this one has: row bands included
   const ConvCase c = GetParam();
   const std::vector<int64_t> x4 = {c.n, c.c, c.h, c.w};
   const std::vector<float> x = random_floats(static_cast<size_t>(c.n * c.c * c.h * c.w), -1.f, 1.f, 11);
@@ -178,8 +180,54 @@ INSTANTIATE_TEST_SUITE_P(
                  true,
                  fb::ActivationKind::Sigmoid},
         ConvCase{
-            "conv1d_depthwise", true, 1, 6, 1, 15, 6, 6, {{1, 5}, {1, 1}, {1, 1}, {0, 2}, {0, 2}}, false}),
+            "conv1d_depthwise", true, 1, 6, 1, 15, 6, 6, {{1, 5}, {1, 1}, {1, 1}, {0, 2}, {0, 2}}, false},
+        // In row bands on two threads or more (see RowBands below): 17 rows as 8 + 9, the last
+        // band without its bottom pad; a 7x7 stride-2 stem over 10 rows.
+        ConvCase{"row_bands_odd_rows_stride2",
+                 false,
+                 1,
+                 8,
+                 35,
+                 9,
+                 16,
+                 1,
+                 {{3, 3}, {2, 2}, {1, 1}, {1, 1}, {0, 1}},
+                 true,
+                 fb::ActivationKind::Relu},
+        ConvCase{"row_bands_7x7_stem", false, 1, 3, 20, 20, 8, 1, {{7, 7}, {2, 2}, {1, 1}, {3, 3}, {3, 3}}, true}),
     [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+
+// An FP32 conv over one image with a window larger than one pixel runs in one band of output rows
+// per thread when the rows split evenly enough (ops/conv.cc); the implementation name says so.
+TEST(RowBands, OnlyWhereTheRowsSplitEvenly) {
+  const ScopedThreads two(2);
+  const struct {
+    ConvCase c;
+    bool banded;
+  } cases[] = {
+      {{"rows7", false, 1, 3, 7, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, false},  // 7 rows: 4 + 3
+      {{"rows6", false, 1, 3, 6, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, true},
+      {{"rows17", false, 1, 3, 17, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, true},  // 8 + 9
+      {{"batch2", false, 2, 3, 6, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, false},
+      {{"pointwise", false, 1, 3, 6, 9, 5, 1, {{1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, true}, false},
+      {{"grouped", false, 1, 4, 6, 9, 4, 2, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, false},
+  };
+  for (const auto& [c, banded] : cases) {
+    SCOPED_TRACE(c.name);
+    const std::vector<int64_t> x4 = {c.n, c.c, c.h, c.w};
+    KernelHarness h(conv_op(c), "conv");
+    h.add_input(desc(x4, DType::kF32, Layout::kNhwc, "x"), std::vector<uint8_t>(static_cast<size_t>(c.n * c.c * c.h * c.w) * 4));
+    const size_t w_count = static_cast<size_t>(c.m * (c.c / c.group) * c.g.kernel[0] * c.g.kernel[1]);
+    h.add_input(desc({c.m, c.c / c.group, c.g.kernel[0], c.g.kernel[1]}, DType::kF32, Layout::kPlain, "w"),
+                bytes_of(random_floats(w_count, -1.f, 1.f, 5)), true);
+    h.add_input(desc({c.m}, DType::kF32, Layout::kPlain, "b"), bytes_of(random_floats(static_cast<size_t>(c.m), -1.f, 1.f, 6)), true);
+    h.add_output("y");
+    auto kernel = make_conv_kernel();
+    const Status st = h.prepare(*kernel);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    EXPECT_EQ(h.impl().find(" in 2 row bands") != std::string::npos, banded) << h.impl();
+  }
+}
 
 ConvCase small_case() {
   return {"small", false, 1, 4, 5, 5, 6, 2, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, false};
