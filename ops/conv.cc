@@ -69,8 +69,13 @@ class ConvKernel final : public Kernel {
                const fb::Activation* activation);
   // Sets depthwise_ when the conv is in depthwise_int8.h's scope on this CPU.
   void try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const fb::Activation* activation);
-  // The number of row bands (see the top of this file) for this conv: 1 when it is not split.
-  int64_t row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group) const;
+  // Output rows [oh0, oh1) of a row band (see the top of this file), from input rows [ih0, ih1)
+  // with pad_top and pad_bottom rows of padding around them.
+  struct RowRange {
+    int64_t oh0, oh1, ih0, ih1, pad_top, pad_bottom;
+  };
+  // The row bands of this conv, one per thread; none when it is not split.
+  std::vector<RowRange> row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group) const;
 
   conv_int8::Plan plan_;
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
@@ -163,14 +168,26 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
   ctx.set_impl("saturn_dw_int8:avx2");
 }
 
-int64_t ConvKernel::row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group) const {
+std::vector<ConvKernel::RowRange> ConvKernel::row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,
+                                                        int64_t group) const {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const int64_t threads = omp_get_max_threads();
   if (plan_.int8 || threads < 2 || x.size() != 4 || x[0] != 1 || group != 1 || attrs.kernel[0] * attrs.kernel[1] == 1)
-    return 1;
+    return {};
   const int64_t rows = ctx.output(0).dims[2];
   const bool even = rows % threads == 0 ? rows >= 2 * threads : rows >= 8 * threads;  // at most 1/8 idle
-  return even ? threads : 1;
+  if (!even) return {};
+  std::vector<RowRange> bands;
+  for (int64_t b = 0; b < threads; ++b) {
+    const int64_t oh0 = rows * b / threads, oh1 = rows * (b + 1) / threads;
+    // Input rows [first, last) of its windows, pads included.
+    const int64_t first = oh0 * attrs.strides[0] - attrs.pad_begin[0];
+    const int64_t last = (oh1 - 1) * attrs.strides[0] - attrs.pad_begin[0] + attrs.window(0);
+    const int64_t ih0 = std::max<int64_t>(first, 0), ih1 = std::min(last, x[2]);
+    if (ih1 <= ih0) return {};  // a band inside the padding (pads larger than the window)
+    bands.push_back({oh0, oh1, ih0, ih1, ih0 - first, last - ih1});
+  }
+  return bands;
 }
 
 Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
@@ -223,26 +240,22 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
   };
   const memory::dims pad_l(attrs.pad_begin.begin(), attrs.pad_begin.end());
   const memory::dims pad_r(attrs.pad_end.begin(), attrs.pad_end.end());
-  const int64_t bands = row_bands(ctx, attrs, group);
-  if (bands == 1) {
+  const std::vector<RowRange> bands = row_bands(ctx, attrs, group);
+  if (bands.empty()) {
     SATURN_RETURN_IF_ERROR(bind(step_, ctx.input(0), ctx.output(0), 0, 0, pad_l, pad_r));
   } else {
     const ScopedThreads one(1);  // each band's primitive runs on one thread
-    const int64_t h = ctx.input(0).dims[2], rows = ctx.output(0).dims[2];
-    bands_.resize(static_cast<size_t>(bands));
-    for (int64_t b = 0; b < bands; ++b) {
-      const int64_t oh0 = rows * b / bands, oh1 = rows * (b + 1) / bands;
-      // Input rows [first, last) of its windows, pads included.
-      const int64_t first = oh0 * attrs.strides[0] - attrs.pad_begin[0];
-      const int64_t last = (oh1 - 1) * attrs.strides[0] - attrs.pad_begin[0] + attrs.window(0);
-      const int64_t ih0 = std::max<int64_t>(first, 0), ih1 = std::min(last, h);
+    bands_.resize(bands.size());
+    for (size_t b = 0; b < bands.size(); ++b) {
+      const RowRange& r = bands[b];
       TensorDesc x = ctx.input(0), y = ctx.output(0);
-      x.dims[2] = ih1 - ih0;
-      y.dims[2] = oh1 - oh0;
-      SATURN_RETURN_IF_ERROR(bind(bands_[b].step, x, y, ih0, oh0, {ih0 - first, pad_l[1]}, {last - ih1, pad_r[1]}));
+      x.dims[2] = r.ih1 - r.ih0;
+      y.dims[2] = r.oh1 - r.oh0;
+      SATURN_RETURN_IF_ERROR(
+          bind(bands_[b].step, x, y, r.ih0, r.oh0, {r.pad_top, pad_l[1]}, {r.pad_bottom, pad_r[1]}));
       bands_[b].stream = dnnl::stream(ctx.engine());
     }
-    impl += " in " + std::to_string(bands) + " row bands";
+    impl += " in " + std::to_string(bands.size()) + " row bands";
   }
   ctx.set_impl(impl);
   if (plan_.residual) residual_.prepare(ctx, 3, scratch);

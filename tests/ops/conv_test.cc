@@ -194,7 +194,8 @@ INSTANTIATE_TEST_SUITE_P(
                  {{3, 3}, {2, 2}, {1, 1}, {1, 1}, {0, 1}},
                  true,
                  fb::ActivationKind::Relu},
-        ConvCase{"row_bands_7x7_stem", false, 1, 3, 20, 20, 8, 1, {{7, 7}, {2, 2}, {1, 1}, {3, 3}, {3, 3}}, true}),
+        ConvCase{"row_bands_7x7_stem", false, 1, 3, 20, 20, 8, 1, {{7, 7}, {2, 2}, {1, 1}, {3, 3}, {3, 3}}, true},
+        ConvCase{"pads_beyond_window", false, 1, 2, 2, 4, 3, 1, {{3, 3}, {1, 1}, {1, 1}, {6, 1}, {0, 1}}, true}),
     [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
 
 // An FP32 conv over one image with a window larger than one pixel runs in one band of output rows
@@ -211,6 +212,8 @@ TEST(RowBands, OnlyWhereTheRowsSplitEvenly) {
       {{"batch2", false, 2, 3, 6, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, false},
       {{"pointwise", false, 1, 3, 6, 9, 5, 1, {{1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, true}, false},
       {{"grouped", false, 1, 4, 6, 9, 4, 2, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true}, false},
+      // The first band's windows would lie in the top pad only.
+      {{"pads_beyond_window", false, 1, 2, 2, 4, 3, 1, {{3, 3}, {1, 1}, {1, 1}, {6, 1}, {0, 1}}, true}, false},
   };
   for (const auto& [c, banded] : cases) {
     SCOPED_TRACE(c.name);
