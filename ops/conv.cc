@@ -51,11 +51,11 @@ class ConvKernel final : public Kernel {
     }
     const int n = static_cast<int>(bands_.size());
     std::exception_ptr error;
+    // One band per thread; a smaller team (e.g. inside the caller's own parallel region) takes turns.
 #pragma omp parallel num_threads(n)
-    {
-      const int i = omp_get_thread_num();
+    for (int i = omp_get_thread_num(); i < n; i += omp_get_num_threads()) {
       try {
-        if (i < n) bands_[i].step.run(ctx, bands_[i].stream);
+        bands_[i].step.run(ctx, bands_[i].stream);
       } catch (...) {
 #pragma omp critical
         error = std::current_exception();

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "ops/ops.h"
 #include "ops/scoped_threads.h"
@@ -230,6 +231,30 @@ TEST(RowBands, OnlyWhereTheRowsSplitEvenly) {
     ASSERT_TRUE(st.is_ok()) << st.message();
     EXPECT_EQ(h.impl().find(" in 2 row bands") != std::string::npos, banded) << h.impl();
   }
+}
+
+// Inside the caller's own parallel region, OpenMP gives the bands a team of one thread, which then
+// computes every band.
+TEST(RowBands, ATeamOfOneThreadComputesEveryBand) {
+  const ScopedThreads two(2);
+  const ConvCase c{"rows6", false, 1, 3, 6, 9, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true};
+  const std::vector<int64_t> x4 = {1, 3, 6, 9};
+  const std::vector<float> x = random_floats(162, -1.f, 1.f, 21), w = random_floats(135, -1.f, 1.f, 22),
+                           b = random_floats(5, -1.f, 1.f, 23);
+  const Tensor4 want = conv2d({x, x4}, w, b, 5, 1, c.g);
+  KernelHarness h(conv_op(c), "conv");
+  h.add_input(desc(x4, DType::kF32, Layout::kNhwc, "x"), bytes_of(to_nhwc(x, x4)));
+  h.add_input(desc({5, 3, 3, 3}, DType::kF32, Layout::kPlain, "w"), bytes_of(w), true);
+  h.add_input(desc({5}, DType::kF32, Layout::kPlain, "b"), bytes_of(b), true);
+  h.add_output("y");
+  auto kernel = make_conv_kernel();
+  ASSERT_TRUE(h.prepare(*kernel).is_ok());
+  ASSERT_NE(h.impl().find(" in 2 row bands"), std::string::npos) << h.impl();
+  const int levels = omp_get_max_active_levels();
+  omp_set_max_active_levels(0);  // every parallel region gets one thread, as a nested one does
+  h.run();
+  omp_set_max_active_levels(levels);
+  expect_close(from_nhwc(h.output<float>(0), want.dims), want.data, 1e-4f, 1e-5f);
 }
 
 ConvCase small_case() {
