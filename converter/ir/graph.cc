@@ -335,6 +335,13 @@ bool Graph::sort_topologically() {
   return true;
 }
 
+void Graph::erase_nodes(const std::vector<bool>& marked) {
+  std::vector<Node> kept;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (!marked[i]) kept.push_back(std::move(nodes[i]));
+  nodes = std::move(kept);
+}
+
 void Graph::drop_unused_tensors() {
   std::set<std::string> used(inputs.begin(), inputs.end());
   used.insert(outputs.begin(), outputs.end());

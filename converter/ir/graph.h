@@ -125,6 +125,8 @@ struct Graph {
   std::map<std::string, size_t> producers() const;
   // Reorders nodes topologically (stable); fails if the graph has a cycle.
   bool sort_topologically();
+  // Removes the nodes whose flag in `marked` (one per node) is set, keeping the others in order.
+  void erase_nodes(const std::vector<bool>& marked);
   // Removes tensors that no node, graph input or graph output references.
   void drop_unused_tensors();
 };

@@ -1,6 +1,6 @@
 // Lowering of the data-movement ops: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad,
-// Gather, and the converter's own ChannelShuffle. Shape-defining inputs must be constants; they are resolved into the options and dropped
-// from the node's inputs.
+// Gather, and the converter's own ChannelShuffle. Shape-defining inputs must be constants; they are
+// resolved into the options and dropped from the node's inputs.
 #include <cstdint>
 
 #include "converter/lowering/lowering.h"

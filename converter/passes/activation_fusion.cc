@@ -57,13 +57,6 @@ bool compose(const ir::Activation& first, const ir::Activation& second, ir::Acti
   }
   return true;
 }
-// Drops the nodes marked in `remove` (one flag per node), keeping the others in order.
-void erase_marked(ir::Graph& graph, const std::vector<bool>& remove) {
-  std::vector<ir::Node> kept;
-  for (size_t i = 0; i < graph.nodes.size(); ++i)
-    if (!remove[i]) kept.push_back(std::move(graph.nodes[i]));
-  graph.nodes = std::move(kept);
-}
 
 // Mul(x, Sigmoid(x)) -> Swish fused into x's producer (see the header comment).
 void fuse_swish(ir::Graph& graph) {
@@ -91,7 +84,7 @@ void fuse_swish(ir::Graph& graph) {
       break;
     }
   }
-  erase_marked(graph, remove);
+  graph.erase_nodes(remove);
 }
 }  // namespace
 
@@ -118,7 +111,7 @@ Status fuse_activations(ir::Graph& graph) {
     producers[act.outputs[0]] = p->second;  // a following activation may compose with this one
     remove[i] = true;
   }
-  erase_marked(graph, remove);
+  graph.erase_nodes(remove);
   graph.drop_unused_tensors();
   return Status::ok();
 }

@@ -64,10 +64,7 @@ int fuse_channel_shuffles(ir::Graph& g) {
     removed[i] = removed[transpose] = true;
     ++fused;
   }
-  std::vector<ir::Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  g.erase_nodes(removed);
   g.drop_unused_tensors();
   return fused;
 }
