@@ -22,7 +22,7 @@ constexpr OpEntry kOps[] = {
     {fb::Op::Unsqueeze, "Unsqueeze", P::kPlain, &make_reshape_kernel},
     {fb::Op::Transpose, "Transpose", P::kPlain, &make_transpose_kernel},
     {fb::Op::Slice, "Slice", P::kFollowFirst, &make_slice_kernel},
-    {fb::Op::Pad, "Pad", P::kPlain, &make_pad_kernel},
+    {fb::Op::Pad, "Pad", P::kFollowFirst, &make_pad_kernel},
     {fb::Op::Gather, "Gather", P::kPlain, &make_gather_kernel},
     {fb::Op::Conv, "Conv", P::kNhwc, &make_conv_kernel},
     {fb::Op::ConvTranspose, "ConvTranspose", P::kNhwc, &make_conv_transpose_kernel},

@@ -2,6 +2,8 @@
 //   1. fold_constants       evaluate constant subgraphs (shape chains, weight preprocessing) and
 //                           re-run ONNX shape inference until nothing changes
 //   2. remove_dead_nodes    Identity/Dropout rewired away, nodes reaching no output dropped
+//      fold_pads            a Pad of nothing removed; a zero Pad of the spatial dims into the pads
+//                           of its only reader, a Conv or an AveragePool that counts pads (pad_folding.cc)
 //   3. fold_batchnorm       BatchNormalization into the preceding Conv, else Mul + Add
 //   4. fuse_layernorm       ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div[/Mul/Add] -> LayerNormalization
 //      mean_as_global_pool  ReduceMean over dims 2, 3 of a rank-4 tensor -> GlobalAveragePool
@@ -30,6 +32,7 @@ namespace saturn::converter {
 
 Status fold_constants(ir::Graph& graph);
 Status remove_dead_nodes(ir::Graph& graph);
+Status fold_pads(ir::Graph& graph);
 Status fold_batchnorm(ir::Graph& graph);
 Status fuse_layernorm(ir::Graph& graph);
 Status mean_as_global_pool(ir::Graph& graph);

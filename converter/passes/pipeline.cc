@@ -6,6 +6,7 @@ namespace saturn::converter {
 Status run_passes(ir::Graph& graph) {
   SATURN_RETURN_IF_ERROR(fold_constants(graph));
   SATURN_RETURN_IF_ERROR(remove_dead_nodes(graph));
+  SATURN_RETURN_IF_ERROR(fold_pads(graph));
   SATURN_RETURN_IF_ERROR(fold_batchnorm(graph));
   SATURN_RETURN_IF_ERROR(fuse_layernorm(graph));
   SATURN_RETURN_IF_ERROR(mean_as_global_pool(graph));

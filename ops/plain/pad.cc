@@ -1,4 +1,5 @@
-// Pad with mode Constant, Reflect or Edge; pads may be negative (crop). Any dtype, Plain layout.
+// Pad with mode Constant, Reflect or Edge; pads may be negative (crop). Any dtype; Plain, or Nhwc
+// (rank 4) with Y in Nhwc.
 // The constant `value` is a real number: for a quantized s8/u8 tensor it is stored as
 // sat(round_half_even(value / scale)) (DESIGN section 2), otherwise converted to the dtype.
 // Reflect mirrors without repeating the edge (numpy 'reflect'), repeatedly when a pad exceeds the
@@ -55,13 +56,35 @@ void constant_bytes(const TensorDesc& desc, float value, uint8_t* bytes) {
   }
 }
 
+// Along the innermost stored dim, consecutive outputs that copy consecutive inputs (or all take the
+// constant) form one run: one memcpy (or fill) each.
+struct Run {
+  int64_t begin, count;  // output positions [begin, begin + count) of the innermost dim
+  int64_t source;        // input position of `begin`, or -1 for the constant
+};
+
+std::vector<Run> runs_of(const std::vector<int64_t>& map) {
+  std::vector<Run> runs;
+  for (int64_t o = 0; o < static_cast<int64_t>(map.size()); ++o) {
+    if (!runs.empty()) {
+      Run& r = runs.back();
+      const bool extends = map[o] < 0 ? r.source < 0 : r.source >= 0 && map[o] == r.source + r.count;
+      if (extends) {
+        ++r.count;
+        continue;
+      }
+    }
+    runs.push_back({o, 1, map[o]});
+  }
+  return runs;
+}
+
 class PadKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {
     SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 1, 1, 1));
     const fb::Pad* options = ctx.node().op_as_Pad();
     if (options == nullptr || options->pads() == nullptr) return ctx.error("missing Pad pads");
-    SATURN_RETURN_IF_ERROR(op_util::check_plain(ctx, 0));
     SATURN_RETURN_IF_ERROR(op_util::check_rank(ctx, 0, 0, StridedCopy::kMaxRank));
     const TensorDesc& in = ctx.input(0);
     const size_t rank = in.dims.size();
@@ -76,7 +99,6 @@ class PadKernel final : public Kernel {
     }
     TensorDesc& out = ctx.output(0);
     out.dims.resize(rank);
-    maps_.assign(rank, {});
     for (size_t d = 0; d < rank; ++d) {
       const int64_t begin = options->pads()->Get(d), end = options->pads()->Get(d + rank);
       out.dims[d] = in.dims[d] + begin + end;
@@ -85,11 +107,35 @@ class PadKernel final : public Kernel {
                          std::to_string(d) + " crop more than the " + std::to_string(in.dims[d]) +
                          " elements of " + op_util::input_label(ctx, 0));
       }
-      for (int64_t o = 0; o < out.dims[d]; ++o) maps_[d].push_back(source_index(o, begin, in.dims[d], mode));
     }
     out.dtype = in.dtype;
-    out.layout = Layout::kPlain;
-    strides_ = op_util::strides(in.dims, Layout::kPlain);
+    out.layout = in.layout;
+    // The dims in the order they are stored (N, H, W, C for Nhwc), each with its output -> input map.
+    std::vector<size_t> order(rank);
+    for (size_t d = 0; d < rank; ++d) order[d] = d;
+    if (in.layout == Layout::kNhwc) order = {0, 2, 3, 1};
+    std::vector<int64_t> in_dims;
+    maps_.clear();
+    for (size_t d : order) {
+      in_dims.push_back(in.dims[d]);
+      maps_.emplace_back();
+      for (int64_t o = 0; o < out.dims[d]; ++o)
+        maps_.back().push_back(source_index(o, options->pads()->Get(d), in.dims[d], mode));
+    }
+    // An unpadded innermost dim merges into the one before it (Nhwc channels: whole pixels).
+    while (maps_.size() > 1 && maps_.back().size() == static_cast<size_t>(in_dims.back()) &&
+           options->pads()->Get(order[maps_.size() - 1]) == 0) {
+      const int64_t n = in_dims.back();
+      std::vector<int64_t> merged;
+      for (int64_t s : maps_[maps_.size() - 2])
+        for (int64_t j = 0; j < n; ++j) merged.push_back(s < 0 ? -1 : s * n + j);
+      maps_.pop_back();
+      in_dims.pop_back();
+      maps_.back() = std::move(merged);
+      in_dims.back() *= n;
+    }
+    strides_ = op_util::strides(in_dims, Layout::kPlain);
+    runs_ = rank == 0 ? std::vector<Run>{} : runs_of(maps_.back());
     elem_size_ = dtype_size(in.dtype);
     constant_bytes(out, options->value(), value_);
     ctx.set_impl("plain");
@@ -106,10 +152,9 @@ class PadKernel final : public Kernel {
     }
     int64_t rows = 1;
     for (size_t d = 0; d + 1 < rank; ++d) rows *= static_cast<int64_t>(maps_[d].size());
-    const std::vector<int64_t>& inner = maps_[rank - 1];
-    const int64_t inner_stride = strides_[rank - 1];
+    const int64_t row_size = static_cast<int64_t>(maps_.back().size());
     int64_t idx[StridedCopy::kMaxRank] = {};
-    for (int64_t r = 0; r < rows && !inner.empty(); ++r) {
+    for (int64_t r = 0; r < rows && row_size > 0; ++r, dst += row_size * elem_size_) {
       int64_t base = 0;
       bool constant_row = false;
       for (size_t d = 0; d + 1 < rank; ++d) {
@@ -117,11 +162,13 @@ class PadKernel final : public Kernel {
         constant_row = constant_row || s < 0;
         base += s * strides_[d];
       }
-      for (int64_t o = 0; o < static_cast<int64_t>(inner.size()); ++o, dst += elem_size_) {
-        const int64_t s = inner[o];
-        const void* from = constant_row || s < 0 ? static_cast<const void*>(value_)
-                                                 : src + (base + s * inner_stride) * elem_size_;
-        std::memcpy(dst, from, elem_size_);
+      for (const Run& run : runs_) {
+        char* to = dst + run.begin * elem_size_;
+        if (constant_row || run.source < 0) {
+          fill(to, run.count);
+        } else {
+          std::memcpy(to, src + (base + run.source) * elem_size_, run.count * elem_size_);
+        }
       }
       for (int d = static_cast<int>(rank) - 2; d >= 0; --d) {
         if (++idx[d] < static_cast<int64_t>(maps_[d].size())) break;
@@ -131,8 +178,19 @@ class PadKernel final : public Kernel {
   }
 
  private:
-  std::vector<std::vector<int64_t>> maps_;  // per output dim: source index or -1 (constant)
-  std::vector<int64_t> strides_;            // input element strides
+  void fill(char* to, int64_t count) const {
+    if (elem_size_ == 1) {
+      std::memset(to, value_[0], count);
+      return;
+    }
+    for (int64_t i = 0; i < count; ++i) std::memcpy(to + i * elem_size_, value_, elem_size_);
+  }
+
+  // Per stored dim (trailing unpadded dims merged): the input index of each output index, or -1
+  // for the constant.
+  std::vector<std::vector<int64_t>> maps_;
+  std::vector<int64_t> strides_;  // input element strides of the stored dims
+  std::vector<Run> runs_;         // of the innermost stored dim
   size_t elem_size_ = 0;
   uint8_t value_[8] = {};
 };

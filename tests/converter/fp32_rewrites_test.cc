@@ -1,7 +1,8 @@
 // Converter rewrites that keep the FP32 result (passes.h): residual Adds fused into Convs
-// (fuse_residual_adds), spatial ReduceMean as GlobalAveragePool (mean_as_global_pool) and
-// ShuffleNet's channel shuffle as ChannelShuffle (fuse_channel_shuffles); the rewritten models
-// compute what the ONNX graphs say (checked against plain C++ loops).
+// (fuse_residual_adds), spatial ReduceMean as GlobalAveragePool (mean_as_global_pool), zero Pads
+// into Conv and AveragePool pads (fold_pads) and ShuffleNet's channel shuffle as ChannelShuffle
+// (fuse_channel_shuffles); the rewritten models compute what the ONNX graphs say (checked against
+// plain C++ loops).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@ namespace saturn::converter::testing {
 namespace {
 
 using saturn::testing::conv2d;
+using saturn::testing::pool2d;
 using saturn::testing::Tensor4;
 using saturn::testing::Window2d;
 
@@ -90,6 +92,50 @@ TEST(MeanAsGlobalPool, SpatialMeanBecomesGlobalAveragePool) {
       EXPECT_NEAR(y[nc], sum / 20, 1e-5) << "at " << nc;
     }
   }
+}
+
+// x [1, 2, 5, 6] zero-padded by 1 row on top, 2 columns left, 2 rows below and 1 column right
+// (by loops here, as ONNX Pad defines it), then a stride-2 3x3 Conv with pads of its own, and a
+// 2x2 AveragePool: both run with the Pad folded into their pads.
+TEST(PadFolding, ConvAndAveragePoolComputeThePaddedInput) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 5, 6}).output("y").output("z");
+  const std::vector<float> w = random_values(36, 71, 0.f, 0.5f), bias = {0.25f, -0.5f};
+  b.floats("w", {2, 2, 3, 3}, w).floats("b", {2}, bias).ints("pads", {8}, {0, 0, 1, 2, 0, 0, 2, 1});
+  b.node("Pad", {"x", "pads"}, {"p1"});
+  auto& conv = b.node("Conv", {"p1", "w", "b"}, {"y"});
+  OnnxBuilder::attr(conv, "pads", std::vector<int64_t>{1, 0, 0, 1});
+  OnnxBuilder::attr(conv, "strides", std::vector<int64_t>{2, 2});
+  b.node("Pad", {"x", "pads"}, {"p2"});
+  auto& pool = b.node("AveragePool", {"p2"}, {"z"});
+  OnnxBuilder::attr(pool, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(pool, "strides", std::vector<int64_t>{2, 2});
+  auto bytes = convert_onnx_file(b.save("pad_folding.onnx"), {});
+  ASSERT_TRUE(bytes) << bytes.status().message();
+  auto model = Model::from_bytes(bytes.value());
+  ASSERT_TRUE(model) << model.status().message();
+  const Int8Model m{bytes.value(), model.value(), {}};
+  EXPECT_EQ(m.ops(), (std::vector<std::string>{"Conv", "Pool"}));
+
+  const std::vector<float> x = random_values(60, 72);
+  Tensor4 padded{std::vector<float>(2 * 8 * 9, 0.f), {1, 2, 8, 9}};
+  for (int64_t c = 0; c < 2; ++c)
+    for (int64_t h = 0; h < 5; ++h)
+      for (int64_t v = 0; v < 6; ++v) padded.data[(c * 8 + h + 1) * 9 + v + 2] = x[(c * 5 + h) * 6 + v];
+  const Tensor4 want_y = conv2d(padded, w, bias, 2, 1, {{3, 3}, {2, 2}, {1, 1}, {1, 0}, {0, 1}});
+  const Tensor4 want_z = pool2d(padded, false, false, false, {{2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}});
+  ASSERT_EQ(want_y.dims, (std::vector<int64_t>{1, 2, 4, 4}));
+  ASSERT_EQ(want_z.dims, (std::vector<int64_t>{1, 2, 4, 4}));
+
+  auto session = Session::create(m.model);
+  ASSERT_TRUE(session) << session.status().message();
+  std::vector<float> y(want_y.data.size()), z(want_z.data.size());
+  const void* in[] = {x.data()};
+  void* out[] = {y.data(), z.data()};
+  const Status st = session.value()->run(in, out);
+  ASSERT_TRUE(st) << st.message();
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want_y.data[i], 1e-4f) << "y at " << i;
+  for (size_t i = 0; i < z.size(); ++i) EXPECT_NEAR(z[i], want_z.data[i], 1e-5f) << "z at " << i;
 }
 
 // A ShuffleNetV2 unit: x [1, 8, 4, 4] -> 1x1 conv + Relu -> shuffle (2 groups) -> channels 0-3 kept,

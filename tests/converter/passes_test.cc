@@ -1,5 +1,5 @@
 // Graph passes: constant folding, BatchNorm folding, activation fusion, HardSwish and LayerNorm
-// patterns, dead node removal, channel shuffles.
+// patterns, dead node removal, Pad folding, channel shuffles.
 #include "converter/passes/passes.h"
 
 #include <gtest/gtest.h>
@@ -419,6 +419,74 @@ TEST(DeadNodeRemoval, IdentityDropoutAndDeadBranches) {
   EXPECT_EQ(g.nodes[0].inputs[0], "x");
   EXPECT_EQ(g.nodes[1].outputs[0], "out_id");
   EXPECT_EQ(g.find("unused"), nullptr);
+}
+
+// x [1, 2, 6, 6] through eight Pads (opset 13: pads and value as inputs). Folded: a Pad of nothing
+// (removed), a zero spatial Pad into a Conv's own pads, one into an AveragePool without pads of its
+// own. Kept: a non-zero value, a channel pad, a Pad with two readers, one before a MaxPool (its
+// pads are -inf), one before an AveragePool that excludes its own pads from the count.
+TEST(PadFolding, FoldsZeroSpatialPadsIntoConvAndAveragePoolOnly) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 6, 6});
+  for (const char* y : {"y_none", "y_conv", "y_avg", "y_value", "y_channel", "y_shared1", "y_shared2", "y_max", "y_excl"})
+    b.output(y);
+  b.floats("w", {2, 2, 3, 3}, std::vector<float>(36, 0.1f)).floats("w3", {2, 3, 3, 3}, std::vector<float>(54, 0.1f));
+  b.floats("one", {}, {1.f});
+  b.ints("nothing", {8}, {0, 0, 0, 0, 0, 0, 0, 0}).ints("hw", {8}, {0, 0, 1, 2, 0, 0, 2, 1});
+  b.ints("chan", {8}, {0, 1, 0, 0, 0, 0, 0, 0});
+  auto pad = [&](const char* name, const char* pads, std::vector<std::string> more = {}) {
+    std::vector<std::string> ins = {"x", pads};
+    ins.insert(ins.end(), more.begin(), more.end());
+    b.node("Pad", ins, {std::string(name) + "_p"}, name);
+    return std::string(name) + "_p";
+  };
+  b.node("Relu", {pad("none", "nothing")}, {"y_none"});
+  auto& conv = b.node("Conv", {pad("conv", "hw"), "w"}, {"y_conv"}, "conv_reader");
+  OnnxBuilder::attr(conv, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  OnnxBuilder::attr(b.node("AveragePool", {pad("avg", "hw")}, {"y_avg"}, "avg_reader"), "kernel_shape",
+                    std::vector<int64_t>{2, 2});
+  b.node("Relu", {pad("value", "hw", {"one"})}, {"y_value"});
+  b.node("Conv", {pad("channel", "chan"), "w3"}, {"y_channel"});
+  const std::string shared = pad("shared", "hw");
+  b.node("Conv", {shared, "w"}, {"y_shared1"});
+  b.node("Relu", {shared}, {"y_shared2"});
+  OnnxBuilder::attr(b.node("MaxPool", {pad("max", "hw")}, {"y_max"}), "kernel_shape", std::vector<int64_t>{2, 2});
+  auto& excl = b.node("AveragePool", {pad("excl", "hw")}, {"y_excl"});
+  OnnxBuilder::attr(excl, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(excl, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_constants(g));
+  ASSERT_TRUE(fold_pads(g));
+  ASSERT_EQ(op_types(g), (Ops{"Relu", "Conv", "AveragePool", "Pad", "Relu", "Pad", "Conv", "Pad", "Conv", "Relu",
+                              "Pad", "MaxPool", "Pad", "AveragePool"}));
+  EXPECT_EQ(g.nodes[0].inputs[0], "x");
+  EXPECT_EQ(g.nodes[1].inputs[0], "x");
+  EXPECT_EQ(g.nodes[1].attr_ints("pads", {}), (std::vector<int64_t>{2, 3, 3, 2}));
+  EXPECT_EQ(g.nodes[2].inputs[0], "x");
+  EXPECT_EQ(g.nodes[2].attr_ints("pads", {}), (std::vector<int64_t>{1, 2, 2, 1}));
+  EXPECT_EQ(g.nodes[2].attr_int("count_include_pad", 0), 1);
+  EXPECT_EQ(g.find("none_p"), nullptr);
+  EXPECT_EQ(g.find("conv_p"), nullptr);
+}
+
+// Opset 10 (pads as an attribute): a chain of a Pad of nothing and a spatial Pad folds into the
+// Conv; with ceil_mode an AveragePool keeps its Pad.
+TEST(PadFolding, AttributePadsAndChains) {
+  OnnxBuilder b(10);
+  b.input("x", {1, 1, 4, 4}).output("y").output("z");
+  b.floats("w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  OnnxBuilder::attr(b.node("Pad", {"x"}, {"p0"}), "pads", std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, 0});
+  OnnxBuilder::attr(b.node("Pad", {"p0"}, {"p1"}), "pads", std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1});
+  b.node("Conv", {"p1", "w"}, {"y"});
+  OnnxBuilder::attr(b.node("Pad", {"x"}, {"p2"}), "pads", std::vector<int64_t>{0, 0, 1, 1, 0, 0, 0, 0});
+  auto& avg = b.node("AveragePool", {"p2"}, {"z"});
+  OnnxBuilder::attr(avg, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(avg, "ceil_mode", int64_t{1});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_pads(g));
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Pad", "AveragePool"}));
+  EXPECT_EQ(g.nodes[0].inputs[0], "x");
+  EXPECT_EQ(g.nodes[0].attr_ints("pads", {}), (std::vector<int64_t>{1, 1, 1, 1}));
 }
 
 // Three ShuffleNet shuffles of x [1, 6, 2, 2] in 2 groups: the first becomes a ChannelShuffle; the

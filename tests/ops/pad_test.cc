@@ -15,19 +15,23 @@ OpFn pad(std::vector<int64_t> pads, fb::PadMode mode, float value = 0.f) {
   };
 }
 
+// Pads x (Plain values, logical dims) stored in `layout`; returns Y's Plain values.
 template <typename T>
 std::vector<T> run_pad(const OpFn& op, const std::vector<int64_t>& dims, DType dtype, const std::vector<T>& x,
-                       std::vector<int64_t>* out_dims = nullptr, const fb::QuantParams* quant = nullptr) {
+                       std::vector<int64_t>* out_dims = nullptr, const fb::QuantParams* quant = nullptr,
+                       Layout layout = Layout::kPlain) {
   KernelHarness h(op);
-  h.add_input(desc(dims, dtype), bytes_of(x));
+  const bool nhwc = layout == Layout::kNhwc;
+  h.add_input(desc(dims, dtype, layout), bytes_of(nhwc ? to_nhwc(x, dims) : x));
   h.add_output("y", quant);
   auto kernel = make_pad_kernel();
   const Status s = h.prepare(*kernel);
   EXPECT_TRUE(s.is_ok()) << s.message();
   if (!s.is_ok()) return {};
+  EXPECT_EQ(h.output_desc(0).layout, layout);
   if (out_dims != nullptr) *out_dims = h.output_desc(0).dims;
   h.run();
-  return h.output<T>(0);
+  return nhwc ? from_nhwc(h.output<T>(0), h.output_desc(0).dims) : h.output<T>(0);
 }
 
 TEST(Pad, OneDimModes) {
@@ -86,9 +90,38 @@ TEST(Pad, FourDimsSpatialConstantAndReflect) {
         }
       }
     }
+    for (Layout layout : {Layout::kPlain, Layout::kNhwc}) {
+      std::vector<int64_t> out_dims;
+      EXPECT_EQ(run_pad(pad(pads, mode), dims, DType::kF32, x, &out_dims, nullptr, layout), want);
+      EXPECT_EQ(out_dims, (std::vector<int64_t>{1, 2, 6, 4}));
+    }
+  }
+}
+
+// Nhwc u8 data padded on every dim, channels included (the innermost stored dim), and on H only
+// (whole pixels copied at once): the values of ONNX Pad's definition.
+TEST(Pad, NhwcU8AllDimsAndRowsOnly) {
+  const std::vector<int64_t> dims = {2, 3, 2, 4};
+  std::vector<uint8_t> x(48);
+  std::iota(x.begin(), x.end(), uint8_t{1});
+  for (const std::vector<int64_t>& pads :
+       {std::vector<int64_t>{1, 2, 0, 1, 0, 1, 2, 1}, std::vector<int64_t>{0, 0, 1, 0, 0, 0, 2, 0}}) {
+    std::vector<int64_t> out = dims;
+    for (size_t d = 0; d < 4; ++d) out[d] += pads[d] + pads[d + 4];
+    std::vector<uint8_t> want;
+    for (int64_t n = 0; n < out[0]; ++n)
+      for (int64_t c = 0; c < out[1]; ++c)
+        for (int64_t h = 0; h < out[2]; ++h)
+          for (int64_t w = 0; w < out[3]; ++w) {
+            const int64_t i[4] = {n - pads[0], c - pads[1], h - pads[2], w - pads[3]};
+            bool inside = true;
+            for (size_t d = 0; d < 4; ++d) inside = inside && i[d] >= 0 && i[d] < dims[d];
+            want.push_back(inside ? x[((i[0] * 3 + i[1]) * 2 + i[2]) * 4 + i[3]] : 0);
+          }
     std::vector<int64_t> out_dims;
-    EXPECT_EQ(run_pad(pad(pads, mode), dims, DType::kF32, x, &out_dims), want);
-    EXPECT_EQ(out_dims, (std::vector<int64_t>{1, 2, 6, 4}));
+    EXPECT_EQ(run_pad(pad(pads, fb::PadMode::Constant), dims, DType::kU8, x, &out_dims, nullptr, Layout::kNhwc),
+              want);
+    EXPECT_EQ(out_dims, out);
   }
 }
 

@@ -26,7 +26,7 @@ TEST(Registry, ListsTheFp32AndDataMovementOps) {
       {fb::Op::Unsqueeze, "Unsqueeze", LayoutPolicy::kPlain},
       {fb::Op::Transpose, "Transpose", LayoutPolicy::kPlain},
       {fb::Op::Slice, "Slice", LayoutPolicy::kFollowFirst},
-      {fb::Op::Pad, "Pad", LayoutPolicy::kPlain},
+      {fb::Op::Pad, "Pad", LayoutPolicy::kFollowFirst},
       {fb::Op::Gather, "Gather", LayoutPolicy::kPlain},
       {fb::Op::ChannelShuffle, "ChannelShuffle", LayoutPolicy::kFollowFirst},
   };
