@@ -65,6 +65,11 @@ class PrepareContext {
   // F32; Quantize) reads the preset dtype as its target. The Session checks dims and dtype against
   // those stored in the model.
   virtual TensorDesc& output(int i) = 0;
+  // The layout that all readers of output i ask for (their registry policies, ops/registry.h):
+  // Nhwc when output i has rank 4, is no graph output, and every node reading it is a kNhwc op;
+  // Plain otherwise. A kernel free to choose its output layout (Quantize) may follow it, sparing
+  // the Session a Reorder step after it.
+  virtual Layout readers_layout(int i) const = 0;
 
   // Scratch memory available to run(), 64-byte aligned, not preserved between runs.
   virtual void request_scratch(size_t bytes) = 0;

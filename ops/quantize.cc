@@ -1,18 +1,24 @@
 // Quantize (F32 -> U8/S8) and Dequantize (U8/S8/S32 -> F32) at the borders of INT8 regions
 // (schema/saturn.fbs, DESIGN section 2), per-tensor scales. Plain C++: elementwise, so any layout
-// (registry policy kFollowFirst), and Y keeps X's layout.
+// (registry policy kFollowFirst), and Y keeps X's layout, except that a Quantize of a Plain rank-4
+// X whose readers all want Nhwc (a model's image input before its first Conv) writes Y in Nhwc
+// itself: one pass instead of a Quantize and a Reorder.
 //   Quantize:   y_q = sat(round_half_even(x / alpha_y)); NaN -> 0, +-Inf saturate; S8 is [-127, 127].
 //               Bit-exact with ops/reference/quantize.h. (oneDNN's reorder is not used: it maps NaN to
 //               the type's minimum and lets S8 reach -128.)
 //   Dequantize: y = alpha_x * float(x_q), bit-exact with reference::dequantize.
 // x86-64 only (SSE2), as is oneDNN's CPU engine here.
 #include <emmintrin.h>
+#include <tmmintrin.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <vector>
+
+#include <omp.h>
 
 #include "ops/op_util.h"
 #include "ops/ops.h"
@@ -61,6 +67,57 @@ void quantize_loop(const float* x, Q* y, int64_t n, float alpha) {
   for (int64_t b = 0; b < blocks; ++b) quantize_block(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
 }
 
+// The pshufb masks that interleave three planes of 16 bytes into 48: output vector v takes byte
+// (16 v + j) / 3 of plane (16 v + j) % 3 at byte j (0x80: zero, for the other planes).
+struct Interleave3Masks {
+  alignas(16) uint8_t mask[3][3][16];  // [output vector][plane][byte]
+  Interleave3Masks() {
+    for (int v = 0; v < 3; ++v)
+      for (int p = 0; p < 3; ++p)
+        for (int j = 0; j < 16; ++j) mask[v][p][j] = (16 * v + j) % 3 == p ? static_cast<uint8_t>((16 * v + j) / 3) : 0x80;
+  }
+};
+
+// out[3 i + k] = plane k's byte i, for i < w: 16 pixels at a time with SSSE3's pshufb.
+__attribute__((target("ssse3"))) void interleave3(const uint8_t* planes, int64_t w, uint8_t* out) {
+  static const Interleave3Masks m;
+  int64_t i = 0;
+  for (; i + 16 <= w; i += 16) {
+    __m128i p[3];
+    for (int k = 0; k < 3; ++k) p[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(planes + k * w + i));
+    for (int v = 0; v < 3; ++v) {
+      __m128i o = _mm_setzero_si128();
+      for (int k = 0; k < 3; ++k)
+        o = _mm_or_si128(o, _mm_shuffle_epi8(p[k], _mm_load_si128(reinterpret_cast<const __m128i*>(m.mask[v][k]))));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 3 * i + 16 * v), o);
+    }
+  }
+  for (; i < w; ++i)
+    for (int k = 0; k < 3; ++k) out[3 * i + k] = planes[k * w + i];
+}
+
+// X [N, C, H, W] Plain into Y [N, H, W, C] Nhwc: each image row's channels are quantized into
+// `rows` (C * W values per thread), then interleaved (three channels, an RGB image, 16 pixels at a
+// time where the CPU has SSSE3).
+template <typename Q>
+void quantize_to_nhwc(const float* x, Q* y, const std::vector<int64_t>& dims, float alpha, Q* rows) {
+  const int64_t c = dims[1], h = dims[2], w = dims[3];
+  static const bool ssse3 = __builtin_cpu_supports("ssse3");
+#pragma omp parallel for schedule(static)
+  for (int64_t nh = 0; nh < dims[0] * h; ++nh) {
+    Q* row = rows + static_cast<int64_t>(omp_get_thread_num()) * c * w;
+    const float* image = x + nh / h * c * h * w + nh % h * w;
+    for (int64_t k = 0; k < c; ++k) quantize_block(image + k * h * w, row + k * w, w, alpha);
+    Q* out = y + nh * w * c;
+    if (c == 3 && ssse3) {
+      interleave3(reinterpret_cast<const uint8_t*>(row), w, reinterpret_cast<uint8_t*>(out));
+      continue;
+    }
+    for (int64_t i = 0; i < w; ++i)
+      for (int64_t k = 0; k < c; ++k) out[i * c + k] = row[k * w + i];
+  }
+}
+
 template <typename Q>
 void dequantize_loop(const Q* x, float* y, int64_t n, float alpha) {
   for (int64_t i = 0; i < n; ++i) y[i] = alpha * static_cast<float>(x[i]);
@@ -77,26 +134,42 @@ class QuantizeKernel final : public Kernel {
                        " in the model, expected u8 or s8");
     }
     SATURN_RETURN_IF_ERROR(single_scale(ctx, op_util::output_label(ctx, 0), y.quant, &alpha_));
-    y.dims = ctx.input(0).dims;
-    y.layout = ctx.input(0).layout;
+    const TensorDesc& x = ctx.input(0);
+    y.dims = x.dims;
+    to_nhwc_ = x.layout == Layout::kPlain && ctx.readers_layout(0) == Layout::kNhwc;
+    y.layout = to_nhwc_ ? Layout::kNhwc : x.layout;
     dtype_ = y.dtype;
-    n_ = ctx.input(0).elements();
-    ctx.set_impl(std::string("plain:quantize_") + dtype_name(dtype_));
+    n_ = x.elements();
+    dims_ = x.dims;
+    if (to_nhwc_) ctx.request_scratch(static_cast<size_t>(omp_get_max_threads() * x.dims[1] * x.dims[3]));
+    ctx.set_impl(std::string("plain:quantize_") + dtype_name(dtype_) + (to_nhwc_ ? "_to_nhwc" : ""));
     return Status::ok();
   }
   void run(RunContext& ctx) const override {
-    const auto* x = static_cast<const float*>(ctx.input(0));
     if (dtype_ == DType::kU8) {
-      quantize_loop(x, static_cast<uint8_t*>(ctx.output(0)), n_, alpha_);
+      run_as<uint8_t>(ctx);
     } else {
-      quantize_loop(x, static_cast<int8_t*>(ctx.output(0)), n_, alpha_);
+      run_as<int8_t>(ctx);
     }
   }
 
  private:
+  template <typename Q>
+  void run_as(RunContext& ctx) const {
+    const auto* x = static_cast<const float*>(ctx.input(0));
+    Q* y = static_cast<Q*>(ctx.output(0));
+    if (to_nhwc_) {
+      quantize_to_nhwc(x, y, dims_, alpha_, static_cast<Q*>(ctx.scratch()));
+    } else {
+      quantize_loop(x, y, n_, alpha_);
+    }
+  }
+
   DType dtype_ = DType::kS8;
   int64_t n_ = 0;
   float alpha_ = 1.f;
+  bool to_nhwc_ = false;  // X Plain rank 4, Y Nhwc
+  std::vector<int64_t> dims_;
 };
 
 class DequantizeKernel final : public Kernel {

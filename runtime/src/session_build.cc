@@ -30,8 +30,8 @@ std::vector<int64_t> model_dims(const fb::Tensor& t) {
 class StepPrepareContext final : public PrepareContext {
  public:
   StepPrepareContext(Session::Impl& impl, Session::Impl::Step& step, const std::string& label,
-                     std::vector<TensorDesc>& outputs)
-      : impl_(impl), step_(step), label_(label), outputs_(outputs) {}
+                     std::vector<TensorDesc>& outputs, const std::vector<int>& output_ids)
+      : impl_(impl), step_(step), label_(label), outputs_(outputs), output_ids_(output_ids) {}
 
   const fb::Node& node() const override { return *step_.node; }
   const std::string& node_label() const override { return label_; }
@@ -46,6 +46,10 @@ class StepPrepareContext final : public PrepareContext {
   }
   int num_outputs() const override { return static_cast<int>(outputs_.size()); }
   TensorDesc& output(int i) override { return outputs_[i]; }
+  Layout readers_layout(int i) const override {
+    return i >= 0 && i < static_cast<int>(output_ids_.size()) ? impl_.values_[output_ids_[i]].readers_layout
+                                                               : Layout::kPlain;
+  }
   void request_scratch(size_t bytes) override { step_.scratch_bytes += bytes; }
   const dnnl::engine& engine() const override { return impl_.engine_; }
   dnnl::stream& stream() override { return impl_.stream_; }
@@ -59,6 +63,7 @@ class StepPrepareContext final : public PrepareContext {
   Session::Impl::Step& step_;
   const std::string& label_;
   std::vector<TensorDesc>& outputs_;
+  const std::vector<int>& output_ids_;  // the values of outputs_ (none for a Reorder step)
 };
 
 }  // namespace
@@ -96,6 +101,7 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
       impl->input_values_.push_back(t);
     }
   }
+  impl->plan_readers_layouts();
   // A runtime tensor larger than the machine's memory can never get an arena slot; refusing it here
   // also keeps absurd dims away from the kernels' prepare().
   const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
@@ -121,8 +127,9 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
   return impl;
 }
 
-Status Session::Impl::prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs) {
-  StepPrepareContext ctx(*this, step, label, outputs);
+Status Session::Impl::prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs,
+                              const std::vector<int>& output_ids) {
+  StepPrepareContext ctx(*this, step, label, outputs, output_ids);
   return step.kernel->prepare(ctx);
 }
 
@@ -165,7 +172,7 @@ Status Session::Impl::add_node(int index) {
     out_descs[i].quant = values_[outs[i]].desc.quant;
     out_descs[i].dtype = values_[outs[i]].desc.dtype;  // the target of INT8 kernels (kernel.h)
   }
-  SATURN_RETURN_IF_ERROR(prepare(step, label, out_descs));
+  SATURN_RETURN_IF_ERROR(prepare(step, label, out_descs, outs));
 
   // Runtime shape inference cross-check against the model.
   for (size_t i = 0; i < outs.size(); ++i) {
@@ -205,6 +212,31 @@ Status Session::Impl::add_node(int index) {
   return Status::ok();
 }
 
+void Session::Impl::plan_readers_layouts() {
+  const fb::Graph& g = *model_->fb().graph();
+  std::vector<int> readers(values_.size(), 0);
+  std::vector<bool> plain_reader(values_.size(), false);
+  if (g.nodes() != nullptr) {
+    for (const fb::Node* node : *g.nodes()) {
+      if (node->inputs() == nullptr) continue;
+      const OpEntry* entry = find_op(node->op_type());
+      for (int32_t id : *node->inputs()) {
+        if (id < 0 || static_cast<size_t>(id) >= values_.size()) continue;
+        ++readers[id];
+        if (entry == nullptr || entry->layout != LayoutPolicy::kNhwc) plain_reader[id] = true;
+      }
+    }
+  }
+  if (g.outputs() != nullptr)
+    for (int32_t id : *g.outputs())
+      if (id >= 0 && static_cast<size_t>(id) < values_.size()) plain_reader[id] = true;
+  for (size_t id = 0; id < values_.size(); ++id) {
+    Value& v = values_[id];
+    const bool nhwc = v.constant == nullptr && v.desc.dims.size() == 4 && readers[id] > 0 && !plain_reader[id];
+    v.readers_layout = nhwc ? Layout::kNhwc : Layout::kPlain;
+  }
+}
+
 void Session::Impl::mark_light_steps() {
   for (Step& step : steps_) {
     if (step.info.macs != 0) continue;
@@ -228,7 +260,7 @@ Result<int> Session::Impl::convert(int value, Layout target, const fb::Node& nod
   std::vector<TensorDesc> out(1);
   out[0].name = src.name + "@" + layout_name(target);
   out[0].quant = src.quant;
-  SATURN_RETURN_IF_ERROR(prepare(step, name, out));
+  SATURN_RETURN_IF_ERROR(prepare(step, name, out, {}));
   if (out[0].dims != src.dims || out[0].dtype != src.dtype || out[0].layout != target) {
     return Status::error(name + ": the reorder changed dims or dtype");
   }

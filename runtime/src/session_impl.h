@@ -53,6 +53,7 @@ class Session::Impl {
     int producer = -1;               // step index; -1 for graph inputs and constants
     int last_use = -1;               // last step reading it
     bool live_to_end = false;        // copied out after the last step
+    Layout readers_layout = Layout::kPlain;  // PrepareContext::readers_layout (plan_readers_layouts)
     int buffer = -1;                 // MemoryPlanner id
     uint8_t* data = nullptr;         // arena slot, set after planning
   };
@@ -90,8 +91,12 @@ class Session::Impl {
   void mark_light_steps();
   // The value holding `value` in layout `target`, inserting (once) a Reorder step that serves `node`.
   Result<int> convert(int value, Layout target, const fb::Node& node);
-  // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset.
-  Status prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs);
+  // Sets every value's readers_layout from the registry policies of the nodes reading it.
+  void plan_readers_layouts();
+  // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset
+  // (the descriptors of values `output_ids`; none for a Reorder step).
+  Status prepare(Step& step, const std::string& label, std::vector<TensorDesc>& outputs,
+                 const std::vector<int>& output_ids);
   Status add_graph_outputs();
   // Per value, the value whose arena buffer it occupies (itself, or a reusable input it took over).
   std::vector<int> buffer_owners() const;

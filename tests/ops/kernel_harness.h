@@ -137,6 +137,9 @@ class KernelHarness final : public PrepareContext {
   }
   int num_outputs() const override { return static_cast<int>(outputs_.size()); }
   TensorDesc& output(int i) override { return outputs_[i]; }
+  Layout readers_layout(int) const override { return readers_layout_; }
+  // What readers_layout() answers for every output (Plain unless set).
+  void set_readers_layout(Layout layout) { readers_layout_ = layout; }
   void request_scratch(size_t bytes) override { scratch_bytes_ = bytes; }
   const dnnl::engine& engine() const override { return engine_; }
   dnnl::stream& stream() override { return stream_; }
@@ -177,6 +180,7 @@ class KernelHarness final : public PrepareContext {
   std::vector<uint8_t> scratch_;
   size_t scratch_bytes_ = 0;
   int reusable_input_ = -1, aliased_input_ = -1;
+  Layout readers_layout_ = Layout::kPlain;
   Kernel* kernel_ = nullptr;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream_{engine_};

@@ -26,21 +26,25 @@ OpFn dequantize_op() {
   };
 }
 
-// Runs Quantize on `x` (dims, layout) into `dtype` with scale `alpha`; returns the raw output bytes.
+// Runs Quantize on `x` (dims, layout) into `dtype` with scale `alpha`, its readers wanting
+// `readers` (Y's expected layout: X's, or Nhwc for a Plain X whose readers want Nhwc); returns the
+// raw output bytes.
 template <typename Q>
-std::vector<Q> run_quantize(const std::vector<float>& x, std::vector<int64_t> dims, Layout layout, float alpha) {
+std::vector<Q> run_quantize(const std::vector<float>& x, std::vector<int64_t> dims, Layout layout, float alpha,
+                            Layout readers = Layout::kPlain) {
   const DType dtype = std::is_same_v<Q, uint8_t> ? DType::kU8 : DType::kS8;
   QuantParamsHolder qy({alpha});
   KernelHarness h(quantize_op(), "q");
   h.add_input(desc(dims, DType::kF32, layout, "x"), bytes_of(x));
   h.add_output("y", qy.get(), dtype);
+  h.set_readers_layout(readers);
   auto kernel = make_quantize_kernel();
   const Status st = h.prepare(*kernel);
   EXPECT_TRUE(st.is_ok()) << st.message();
   if (!st.is_ok()) return {};
   EXPECT_EQ(h.output_desc(0).dtype, dtype);
   EXPECT_EQ(h.output_desc(0).dims, dims);
-  EXPECT_EQ(h.output_desc(0).layout, layout);
+  EXPECT_EQ(h.output_desc(0).layout, readers == Layout::kNhwc ? Layout::kNhwc : layout);
   h.run();
   return h.output<Q>(0);
 }
@@ -112,6 +116,26 @@ TEST(Quantize, MatchesReferenceBitExactInEveryLayout) {
     for (size_t i = 0; i < n; ++i) {
       EXPECT_EQ(s8[i], reference::quantize<int8_t>(x[i], alpha)) << "at " << i << " x " << x[i];
       EXPECT_EQ(u8[i], reference::quantize<uint8_t>(x[i], alpha)) << "at " << i << " x " << x[i];
+    }
+  }
+}
+
+// A Plain X whose readers want Nhwc (an image before the first Conv) is written in Nhwc:
+// three channels (16 pixels at a time, then a tail of 5) and five (the plain loop), two images.
+TEST(Quantize, PlainImageIntoNhwcForItsReaders) {
+  for (const int64_t c : {3, 5}) {
+    const std::vector<int64_t> dims = {2, c, 3, 37};
+    const size_t n = static_cast<size_t>(2 * c * 3 * 37);
+    const std::vector<float> x = random_floats(n, -3.f, 3.f, 22);
+    const float alpha = 0.0213f;
+    const std::vector<int8_t> s8 = run_quantize<int8_t>(x, dims, Layout::kPlain, alpha, Layout::kNhwc);
+    const std::vector<uint8_t> u8 = run_quantize<uint8_t>(x, dims, Layout::kPlain, alpha, Layout::kNhwc);
+    const std::vector<float> x_nhwc = to_nhwc(x, dims);
+    ASSERT_EQ(s8.size(), n);
+    ASSERT_EQ(u8.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(s8[i], reference::quantize<int8_t>(x_nhwc[i], alpha)) << "C " << c << " at " << i;
+      EXPECT_EQ(u8[i], reference::quantize<uint8_t>(x_nhwc[i], alpha)) << "C " << c << " at " << i;
     }
   }
 }

@@ -333,5 +333,48 @@ TEST(Session, NhwcGraphOutputGetsAFinalReorder) {
   EXPECT_EQ(po, (std::vector<float>{4, -1, 10}));
 }
 
+// An image quantized for a max pool: the Quantize writes Nhwc itself when the pool is its only
+// reader (no Reorder between them), and Plain when its output is also a graph output.
+TEST(Session, QuantizeWritesNhwcWhenItsReadersWantIt) {
+  for (const bool quantized_is_output : {false, true}) {
+    SCOPED_TRACE(quantized_is_output);
+    ModelBuilder b;
+    const int x = b.add_input("x", {1, 3, 2, 2});
+    const int q = b.add_tensor("q", {1, 3, 2, 2}, fb::DType::U8);
+    const int p = b.add_tensor("p", {1, 3, 1, 1}, fb::DType::U8);
+    b.set_quant(q, {0.5f});
+    b.set_quant(p, {0.5f});
+    b.add_node("quantize", [](flatbuffers::FlatBufferBuilder& fbb) {
+      return std::make_pair(fb::Op::Quantize, fb::CreateQuantize(fbb).Union());
+    }, {x}, {q});
+    b.add_node("pool", [](flatbuffers::FlatBufferBuilder& fbb) {
+      const std::vector<int32_t> k = {2, 2}, s = {2, 2}, d = {1, 1}, pads = {0, 0, 0, 0};
+      return std::make_pair(fb::Op::Pool, fb::CreatePoolDirect(fbb, fb::PoolKind::Max, &k, &s, &d, &pads).Union());
+    }, {q}, {p});
+    b.add_output(p);
+    if (quantized_is_output) b.add_output(q);
+    auto model = load(b);
+    ASSERT_NE(model, nullptr);
+    auto session = Session::create(model);
+    ASSERT_TRUE(session.is_ok()) << session.status().message();
+    std::vector<std::string> names;
+    for (const StepInfo& step : (*session)->steps()) names.push_back(step.name);
+    if (quantized_is_output) {
+      EXPECT_EQ(names, (std::vector<std::string>{"quantize", "reorder:q->nhwc", "pool", "reorder:p->plain"}));
+      EXPECT_EQ((*session)->steps()[0].impl, "plain:quantize_u8");
+    } else {
+      EXPECT_EQ(names, (std::vector<std::string>{"quantize", "pool", "reorder:p->plain"}));
+      EXPECT_EQ((*session)->steps()[0].impl, "plain:quantize_u8_to_nhwc");
+    }
+    const std::vector<float> xv = {1, 4, 2, 3, -1, 0.5f, 2.5f, 3.5f, 10, 0, 0, 0};
+    std::vector<uint8_t> po(3), qo(12);
+    const void* in[] = {xv.data()};
+    void* out[] = {po.data(), qo.data()};
+    ASSERT_TRUE((*session)->run(in, quantized_is_output ? std::span<void* const>(out, 2) : std::span<void* const>(out, 1)).is_ok());
+    EXPECT_EQ(po, (std::vector<uint8_t>{8, 7, 20}));
+    if (quantized_is_output) EXPECT_EQ(qo, (std::vector<uint8_t>{2, 8, 4, 6, 0, 1, 5, 7, 20, 0, 0, 0}));
+  }
+}
+
 }  // namespace
 }  // namespace saturn
