@@ -13,9 +13,13 @@
 // F32): y_q = sat(round(activation(alpha_a * a_q op alpha_b * b_q) / alpha_y)). oneDNN's source
 // scales give alpha_a * a_q and alpha_b * b_q, then the epilogue's post-ops (int8_epilogue.h); the
 // epilogue's factor (1 / alpha_y when the activation folds) multiplies both source scales of an Add
-// and one of a Mul. Broadcasting as above.
+// and one of a Mul. Broadcasting as above. A Mul of an Nhwc tensor by a per-channel gate
+// [N or 1, C, 1, 1] to U8/S8 without activation runs on Saturn's own kernel where the CPU has AVX2
+// (ops/channel_gate_int8.h).
 #include <algorithm>
+#include <memory>
 
+#include "ops/channel_gate_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl_step.h"
 #include "ops/int8_epilogue.h"
@@ -117,6 +121,8 @@ class BinaryKernel final : public Kernel {
     out.layout = rank != 4 ? Layout::kPlain : a_full ? a.layout : b_full ? b.layout : Layout::kPlain;
 
     const fb::BinaryKind kind = options->kind();
+    if (int8 && kind == fb::BinaryKind::Mul && try_channel_gate(ctx, a_full, b_full, alpha_a, alpha_b, alpha_y))
+      return Status::ok();
     const bool commutative = kind == fb::BinaryKind::Add || kind == fb::BinaryKind::Mul;
     const bool swap = !a_full && b_full && (commutative || kind == fb::BinaryKind::Sub);
     const bool negate = swap && kind == fb::BinaryKind::Sub;
@@ -182,11 +188,43 @@ class BinaryKernel final : public Kernel {
   }
 
   void run(RunContext& ctx) const override {
+    if (gate_) {
+      gate_->run(ctx.input(gated_), ctx.input(1 - gated_), ctx.output(0), ctx.scratch());
+      return;
+    }
     if (expand_a_) expand_.run(static_cast<char*>(ctx.scratch()) + expand_offset_, ctx.input(0));
     step_.run(ctx);
   }
 
  private:
+  // Sets gate_ when this INT8 Mul is in channel_gate_int8.h's scope (see the header comment).
+  bool try_channel_gate(PrepareContext& ctx, bool a_full, bool b_full, float alpha_a, float alpha_b, float alpha_y) {
+    const fb::Activation* act = ctx.node().op_as_Binary()->activation();
+    const bool plain_product = act == nullptr || (act->kind() == fb::ActivationKind::None && act->scale() == 1.f &&
+                                                  act->shift() == 0.f);
+    TensorDesc& out = ctx.output(0);
+    if (!plain_product || !is_int8(out.dtype) || out.dims.size() != 4 || a_full == b_full ||
+        !channel_gate_int8::available())
+      return false;
+    const int full = a_full ? 0 : 1;
+    const TensorDesc& x = ctx.input(full);
+    const std::vector<int64_t>& g = ctx.input(1 - full).dims;
+    if (x.layout != Layout::kNhwc || g.size() != 4 || (g[0] != 1 && g[0] != x.dims[0]) || g[1] != x.dims[1] ||
+        g[2] != 1 || g[3] != 1)
+      return false;
+    const channel_gate_int8::Shape shape{x.dims[0], x.dims[1], x.dims[2] * x.dims[3], g[0] != 1};
+    const float x_scale = (full == 0 ? alpha_a : alpha_b) * (1.f / alpha_y);  // as oneDNN's path scales it
+    gate_ = std::make_unique<channel_gate_int8::ChannelGateInt8>(shape, x.dtype, ctx.input(1 - full).dtype, out.dtype,
+                                                                 x_scale, full == 0 ? alpha_b : alpha_a);
+    gated_ = full;
+    out.layout = Layout::kNhwc;
+    ctx.request_scratch(gate_->scratch_bytes());
+    ctx.set_impl("saturn_gate_int8:avx2");
+    return true;
+  }
+
+  std::unique_ptr<channel_gate_int8::ChannelGateInt8> gate_;
+  int gated_ = 0;  // the input gate_ scales (the other is the gate)
   DnnlStep step_;
   bool expand_a_ = false;
   StridedCopy expand_;

@@ -3,6 +3,7 @@
 // dequantized inputs.
 #include <gtest/gtest.h>
 
+#include "ops/channel_gate_int8.h"
 #include "ops/ops.h"
 #include "ops/reference/binary.h"
 #include "tests/ops/fp32_reference.h"
@@ -20,6 +21,7 @@ struct BinaryInt8Case {
   float act_alpha = 0.f, act_beta = 0.f;
   bool nhwc = false;  // rank-4 inputs (full-shaped) in NHWC
   fb::BinaryKind kind = fb::BinaryKind::Add;
+  bool gate = false;  // runs on Saturn's channel gate (ops/channel_gate_int8.h) where the CPU has AVX2
 };
 
 void PrintTo(const BinaryInt8Case& c, std::ostream* os) { *os << c.name; }
@@ -89,6 +91,9 @@ void check_binary(const BinaryInt8Case& c) {
   EXPECT_EQ(h.output_desc(0).dims, y_dims);
   EXPECT_EQ(h.output_desc(0).dtype, dtype_of<Y>());
   EXPECT_EQ(h.output_desc(0).layout, layout);
+  if (channel_gate_int8::available()) {
+    EXPECT_EQ(h.impl() == "saturn_gate_int8:avx2", c.gate) << h.impl();
+  }
   for (int repeat = 0; repeat < 2; ++repeat) {
     h.run();
     const std::vector<Y> got = c.nhwc ? from_nhwc(h.output<Y>(0), y_dims) : h.output<Y>(0);
@@ -141,7 +146,11 @@ INSTANTIATE_TEST_SUITE_P(
         BinaryInt8Case{"hardswish_general", {3, 8, 10}, {1, 8, 10}, S8, U8, S8, K::HardSwish},
         BinaryInt8Case{"large_s8", {1, 64, 28, 28}, {1, 64, 28, 28}, S8, S8, S8, K::None, 0.f, 0.f, true},
         // Mul: squeeze-and-excitation (a per-channel gate), SiLU-like products, broadcasts, dtypes.
-        BinaryInt8Case{"mul_se_gate_nhwc", {1, 24, 9, 7}, {1, 24, 1, 1}, S8, U8, S8, K::None, 0.f, 0.f, true, M},
+        BinaryInt8Case{"mul_se_gate_nhwc", {1, 24, 9, 7}, {1, 24, 1, 1}, S8, U8, S8, K::None, 0.f, 0.f, true, M, true},
+        BinaryInt8Case{"mul_gate_per_image", {2, 40, 5, 3}, {2, 40, 1, 1}, U8, S8, S8, K::None, 0.f, 0.f, true, M, true},
+        BinaryInt8Case{"mul_gate_u8_large", {1, 96, 56, 56}, {1, 96, 1, 1}, U8, U8, U8, K::None, 0.f, 0.f, true, M, true},
+        BinaryInt8Case{"mul_gate_s8_channels_7", {1, 7, 6, 6}, {1, 7, 1, 1}, S8, S8, U8, K::None, 0.f, 0.f, true, M, true},
+        BinaryInt8Case{"mul_gate_relu_onednn", {1, 24, 9, 7}, {1, 24, 1, 1}, S8, U8, S8, K::Relu, 0.f, 0.f, true, M},
         BinaryInt8Case{"mul_gate_first_u8", {1, 16, 1, 1}, {1, 16, 5, 6}, U8, U8, U8, K::None, 0.f, 0.f, false, M},
         BinaryInt8Case{"mul_same_shape_relu", {3, 5, 13}, {3, 5, 13}, S8, S8, U8, K::Relu, 0.f, 0.f, false, M},
         BinaryInt8Case{"mul_both_broadcast", {4, 1, 6}, {1, 5, 1}, S8, U8, S8, K::Clip, -1.f, 1.f, false, M},
