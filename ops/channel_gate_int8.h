@@ -12,8 +12,8 @@
 //   double reference by 1 LSB near a tie.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "saturn/dtype.h"
 

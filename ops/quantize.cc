@@ -96,14 +96,14 @@ __attribute__((target("ssse3"))) void interleave3(const uint8_t* planes, int64_t
     for (int k = 0; k < 3; ++k) out[3 * i + k] = planes[k * w + i];
 }
 
-// X [N, C, H, W] Plain into Y [N, H, W, C] Nhwc: each image row's channels are quantized into
-// `rows` (C * W values per thread), then interleaved (three channels, an RGB image, 16 pixels at a
-// time where the CPU has SSSE3).
+// X [N, C, H, W] Plain into Y [N, H, W, C] Nhwc on at most `threads` threads: each image row's
+// channels are quantized into `rows` (C * W values per thread), then interleaved (three channels,
+// an RGB image, 16 pixels at a time where the CPU has SSSE3).
 template <typename Q>
-void quantize_to_nhwc(const float* x, Q* y, const std::vector<int64_t>& dims, float alpha, Q* rows) {
+void quantize_to_nhwc(const float* x, Q* y, const std::vector<int64_t>& dims, float alpha, Q* rows, int threads) {
   const int64_t c = dims[1], h = dims[2], w = dims[3];
   static const bool ssse3 = __builtin_cpu_supports("ssse3");
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(std::min(threads, omp_get_max_threads()))
   for (int64_t nh = 0; nh < dims[0] * h; ++nh) {
     Q* row = rows + static_cast<int64_t>(omp_get_thread_num()) * c * w;
     const float* image = x + nh / h * c * h * w + nh % h * w;
@@ -141,7 +141,8 @@ class QuantizeKernel final : public Kernel {
     dtype_ = y.dtype;
     n_ = x.elements();
     dims_ = x.dims;
-    if (to_nhwc_) ctx.request_scratch(static_cast<size_t>(omp_get_max_threads() * x.dims[1] * x.dims[3]));
+    threads_ = omp_get_max_threads();  // the session's threads (prepare runs under them)
+    if (to_nhwc_) ctx.request_scratch(static_cast<size_t>(threads_ * x.dims[1] * x.dims[3]));
     ctx.set_impl(std::string("plain:quantize_") + dtype_name(dtype_) + (to_nhwc_ ? "_to_nhwc" : ""));
     return Status::ok();
   }
@@ -159,7 +160,7 @@ class QuantizeKernel final : public Kernel {
     const auto* x = static_cast<const float*>(ctx.input(0));
     Q* y = static_cast<Q*>(ctx.output(0));
     if (to_nhwc_) {
-      quantize_to_nhwc(x, y, dims_, alpha_, static_cast<Q*>(ctx.scratch()));
+      quantize_to_nhwc(x, y, dims_, alpha_, static_cast<Q*>(ctx.scratch()), threads_);
     } else {
       quantize_loop(x, y, n_, alpha_);
     }
@@ -170,6 +171,7 @@ class QuantizeKernel final : public Kernel {
   float alpha_ = 1.f;
   bool to_nhwc_ = false;  // X Plain rank 4, Y Nhwc
   std::vector<int64_t> dims_;
+  int threads_ = 1;  // that many row buffers in scratch
 };
 
 class DequantizeKernel final : public Kernel {
