@@ -125,7 +125,7 @@ class OnnxBuilder {
     for (size_t i = 0; i < dims.size(); ++i) {
       auto* d = shape->add_dim();
       if (dims[i] >= 0) d->set_dim_value(dims[i]);
-      else d->set_dim_param("d" + std::to_string(i));
+      else d->set_dim_param(std::string("d") += std::to_string(i));
     }
   }
   onnx::ModelProto model_;

@@ -51,7 +51,7 @@ std::pair<size_t, std::vector<float>> residual_chain(bool t_is_output, const std
   for (float gain : {2.f, 3.f, 1.f}) {
     std::vector<float> eye(16, 0.f);
     for (int i = 0; i < 4; ++i) eye[i * 5] = gain;
-    w.push_back(b.add_constant("w" + std::to_string(w.size()), {4, 4, 1, 1}, fb::DType::F32, eye));
+    w.push_back(b.add_constant(std::string("w") += std::to_string(w.size()), {4, 4, 1, 1}, fb::DType::F32, eye));
   }
   const int t = b.add_tensor("t", dims), u = b.add_tensor("u", dims), y = b.add_tensor("y", dims);
   const auto conv = [](fb::ActivationKind act) {
