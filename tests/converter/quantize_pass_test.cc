@@ -134,9 +134,16 @@ TEST(QuantizePass, QuantizeAndDequantizeOnlyAtRegionBorders) {
     for (int32_t t : *list) EXPECT_EQ(m->tensor(t)->dtype(), fb::DType::F32) << m->tensor(t)->name()->str();
   // Every node's inputs have the type it runs in: Quantize reads F32, Dequantize reads INT8.
   for (const auto* n : *m->graph().nodes()) {
-    if (n->op_type() == fb::Op::Quantize) EXPECT_EQ(m->input(n, 0)->dtype(), fb::DType::F32);
-    if (n->op_type() == fb::Op::Dequantize) EXPECT_NE(m->input(n, 0)->dtype(), fb::DType::F32);
-    if (n->op_type() == fb::Op::Unary || n->op_type() == fb::Op::Softmax) EXPECT_EQ(m->input(n, 0)->dtype(), fb::DType::F32);
+    const auto in = [&] { return m->input(n, 0)->dtype(); };
+    if (n->op_type() == fb::Op::Quantize) {
+      EXPECT_EQ(in(), fb::DType::F32);
+    }
+    if (n->op_type() == fb::Op::Dequantize) {
+      EXPECT_NE(in(), fb::DType::F32);
+    }
+    if (n->op_type() == fb::Op::Unary || n->op_type() == fb::Op::Softmax) {
+      EXPECT_EQ(in(), fb::DType::F32);
+    }
   }
 }
 

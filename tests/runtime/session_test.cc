@@ -372,7 +372,9 @@ TEST(Session, QuantizeWritesNhwcWhenItsReadersWantIt) {
     void* out[] = {po.data(), qo.data()};
     ASSERT_TRUE((*session)->run(in, quantized_is_output ? std::span<void* const>(out, 2) : std::span<void* const>(out, 1)).is_ok());
     EXPECT_EQ(po, (std::vector<uint8_t>{8, 7, 20}));
-    if (quantized_is_output) EXPECT_EQ(qo, (std::vector<uint8_t>{2, 8, 4, 6, 0, 1, 5, 7, 20, 0, 0, 0}));
+    if (quantized_is_output) {
+      EXPECT_EQ(qo, (std::vector<uint8_t>{2, 8, 4, 6, 0, 1, 5, 7, 20, 0, 0, 0}));
+    }
   }
 }
 
