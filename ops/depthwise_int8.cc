@@ -230,6 +230,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
   // Along a run of windows inside X, tap[] stays at the run's first window and `shift` moves on.
   bool run_of_inside_windows = false;
   int64_t shift = 0;
+  const uint8_t* last_in_x = nullptr;  // the highest tap[] inside X (taps are in memory order)
   for (int64_t ow = 0; ow < g_.ow; ++ow) {
     const int64_t iw0 = ow * g_.stride_w - g_.pad_left;
     if (rows_inside && iw0 >= 0 && iw0 + g_.kw <= g_.w) {
@@ -238,14 +239,17 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       } else {
         const uint8_t* corner = x + ((n * g_.h + ih0) * g_.w + iw0) * g_.c;
         for (int t = 0; t < taps; ++t) tap[t] = corner + tap_offsets_[t];
+        last_in_x = tap[taps - 1];
         run_of_inside_windows = true;
         shift = 0;
       }
     } else {
+      last_in_x = nullptr;
       for (int t = 0; t < taps; ++t) {
         const int64_t ih = ih0 + t / g_.kw, iw = iw0 + t % g_.kw;
         const bool inside = ih >= 0 && ih < g_.h && iw >= 0 && iw < g_.w;
         tap[t] = inside ? x + ((n * g_.h + ih) * g_.w + iw) * g_.c : zeros_.data();
+        if (inside) last_in_x = tap[t];
       }
       run_of_inside_windows = false;
       shift = 0;
@@ -257,14 +261,12 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       k.compute(block, tap, shift + c0, out + c0 * y_size);
     }
     if (full_blocks < end_block) {  // the last block has fewer than 16 channels
-      // Its 16-byte loads reach into the next pixel, whose products meet zero weights; only loads
-      // past the end of X (or of zeros_) are staged.
+      // Its 16-byte loads reach into the next pixel, whose products meet zero weights (zeros_ holds
+      // whole blocks); the window's taps are staged only where the last one inside X would read
+      // past its end.
       const int64_t c0 = full_blocks * kBlock;
       const size_t width = static_cast<size_t>(g_.c - c0);
-      bool inside = true;
-      for (int t = 0; t <= taps; ++t)
-        inside = inside && (tap[t] == zeros_.data() || tap[t] + shift + c0 + kBlock <= x_end);
-      if (inside) {
+      if (last_in_x == nullptr || last_in_x + shift + c0 + kBlock <= x_end) {
         k.compute(full_blocks, tap, shift + c0, out_staged);
       } else {
         for (int t = 0; t <= taps; ++t) {
