@@ -3,6 +3,8 @@
 // AvgPool2d as Pad (all zeros) + AveragePool (DenseNet-121's transitions: three Pads and six
 // reorders around them, 15% of its INT8 time); Keras' ZeroPadding2D before a strided Conv exports as
 // Pad + Conv.
+#include <algorithm>
+
 #include "converter/passes/passes.h"
 
 namespace saturn::converter {
@@ -36,19 +38,20 @@ bool read_pad(const ir::Node& n, const ir::Graph& g, PadSpec* spec) {
 }
 
 bool all_zero(const std::vector<int64_t>& v) {
-  for (int64_t p : v)
-    if (p != 0) return false;
-  return true;
+  return std::all_of(v.begin(), v.end(), [](int64_t p) { return p == 0; });
 }
 
 // True when `reader` takes the padded tensor as input 0 and can pad by `extra` ([begin of each
 // spatial dim..., end of each...], zeros) itself: a Conv, or an AveragePool that counts the pads
-// (count_include_pad, or no pads of its own) and rounds its output size down.
-bool absorbs(const ir::Node& reader, const std::string& padded, const std::vector<int64_t>& extra) {
+// (count_include_pad, or no pads of its own) and rounds its output size down. `own_pads` gets the
+// reader's own pads.
+bool absorbs(const ir::Node& reader, const std::string& padded, const std::vector<int64_t>& extra,
+             std::vector<int64_t>* own_pads) {
   if (!reader.domain.empty() || reader.input(0) != padded) return false;
   const std::string auto_pad = reader.attr_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "VALID") return false;
-  const std::vector<int64_t> own = reader.attr_ints("pads", std::vector<int64_t>(extra.size(), 0));
+  std::vector<int64_t>& own = *own_pads;
+  own = reader.attr_ints("pads", std::vector<int64_t>(extra.size(), 0));
   if (own.size() != extra.size()) return false;
   for (size_t i = 1; i < reader.inputs.size(); ++i)
     if (reader.inputs[i] == padded) return false;  // also a weight or bias
@@ -88,8 +91,8 @@ Status fold_pads(ir::Graph& g) {
         extra.push_back(spec.pads[half + d]);
       }
     ir::Node& reader = g.nodes[it->second[0]];
-    if (!spatial_only || !absorbs(reader, padded, extra)) continue;
-    std::vector<int64_t> own = reader.attr_ints("pads", std::vector<int64_t>(extra.size(), 0));
+    std::vector<int64_t> own;
+    if (!spatial_only || !absorbs(reader, padded, extra, &own)) continue;
     for (size_t k = 0; k < own.size(); ++k) own[k] += extra[k];
     ir::Attribute pads_attr;
     pads_attr.kind = ir::Attribute::Kind::kInts;
