@@ -4,8 +4,8 @@
 // epilogue are planned in ops/conv_int8.h.
 // Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
-// the blocked layout oneDNN picks (format_tag::any). An INT8 2D depthwise conv runs on Saturn's own
-// AVX2 kernel instead where that applies (ops/depthwise_int8.h).
+// the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs run on Saturn's
+// own AVX2 kernels instead where those apply (ops/depthwise_int8.h, ops/pointwise_int8.h).
 //
 // Row bands: an FP32 2D convolution with a window larger than one pixel, on one image whose output
 // rows split evenly over the threads, runs as one single-threaded primitive per band of output rows,
@@ -28,6 +28,7 @@
 #include "ops/dnnl_step.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
+#include "ops/pointwise_int8.h"
 #include "ops/scoped_threads.h"
 
 namespace saturn {
@@ -42,6 +43,10 @@ class ConvKernel final : public Kernel {
   void run(RunContext& ctx) const override {
     if (depthwise_) {
       depthwise_->run(ctx.input(0), ctx.output(0));
+      return;
+    }
+    if (pointwise_) {
+      pointwise_->run(ctx.input(0), ctx.output(0));
       return;
     }
     if (plan_.residual) residual_.run(ctx);
@@ -69,6 +74,9 @@ class ConvKernel final : public Kernel {
                const fb::Activation* activation);
   // Sets depthwise_ when the conv is in depthwise_int8.h's scope on this CPU.
   void try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const fb::Activation* activation);
+  // Sets pointwise_ when the conv is in pointwise_int8.h's scope on this CPU.
+  void try_pointwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                          const fb::Activation* activation);
   // Output rows [oh0, oh1) of a row band (see the top of this file), from input rows [ih0, ih1)
   // with pad_top and pad_bottom rows of padding around them.
   struct RowRange {
@@ -79,6 +87,7 @@ class ConvKernel final : public Kernel {
 
   conv_int8::Plan plan_;
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
+  std::unique_ptr<pointwise_int8::PointwiseInt8> pointwise_;
   conv_int8::ResidualCopy residual_;
   DnnlStep step_;  // the whole conv, unless it runs in bands_
   struct Band {
@@ -145,7 +154,8 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
   try_depthwise_int8(ctx, attrs, options->activation());
-  if (depthwise_) return Status::ok();
+  try_pointwise_int8(ctx, attrs, group, options->activation());
+  if (depthwise_ || pointwise_) return Status::ok();
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
 }
 
@@ -156,7 +166,7 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
   const bool dense = std::all_of(attrs.dilations.begin(), attrs.dilations.end(), [](int64_t d) { return d == 1; });
   const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
   if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 1 || taps > depthwise_int8::kMaxTaps ||
-      (taps == 1 && x[1] % 16 != 0) || !depthwise_int8::supports(activation) || !depthwise_int8::available())
+      (taps == 1 && x[1] % 16 != 0) || !avx2::supports(activation) || !avx2::available())
     return;
   const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                    attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
@@ -166,6 +176,27 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
                                                                plan_.output_scales, activation, plan_.x_dtype,
                                                                plan_.y_dtype, plan_.y_scale);
   ctx.set_impl("saturn_dw_int8:avx2");
+}
+
+void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                                    const fb::Activation* activation) {
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const int64_t k = x[1], m = ctx.output(0).dims[1];
+  auto all = [](const std::vector<int64_t>& v, int64_t value) {
+    return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
+  };
+  if (depthwise_ || !plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all(attrs.kernel, 1) ||
+      !all(attrs.strides, 1) || !all(attrs.pad_begin, 0) || !all(attrs.pad_end, 0) || k > pointwise_int8::kMaxK ||
+      k * m > pointwise_int8::kMaxWeightBytes ||
+      !pointwise_int8::exact_for(plan_.x_dtype, plan_.max_abs_weight, plan_.even_weights) ||
+      !avx2::supports(activation) || !avx2::available())
+    return;
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  pointwise_ = std::make_unique<pointwise_int8::PointwiseInt8>(
+      x[0] * x[2] * x[3], k, m, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales, activation,
+      plan_.x_dtype, plan_.y_dtype, plan_.y_scale);
+  ctx.set_impl("saturn_1x1_int8:avx2");
 }
 
 std::vector<ConvKernel::RowRange> ConvKernel::row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,

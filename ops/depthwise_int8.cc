@@ -4,25 +4,17 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include <omp.h>
 
-#include <oneapi/dnnl/dnnl.hpp>
-
-// Only the functions marked so use AVX2 and FMA; the rest of the file, available() included, runs
-// on any x86-64.
-#define SATURN_AVX2 __attribute__((target("avx2,fma")))
+#include "ops/avx2_requantize.h"
 
 namespace saturn::depthwise_int8 {
 namespace {
 
-constexpr int kBlock = 16;  // channels per block: one vector of 16 int16
-
-// Lane order of the accumulators. vpunpcklwd of two taps' 16 channels pairs channels 0-3 and 8-11
-// (its two 128-bit lanes), vpunpckhwd channels 4-7 and 12-15; vpmaddwd then gives one int32 per
-// channel in that order. Slot s of a block's 16 bias and scale values holds channel kChannel[s].
-constexpr int kChannel[kBlock] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
+using avx2::Epilogue;
+using avx2::kBlock;
+using avx2::kChannel;
 
 SATURN_AVX2 inline __m256i widen(const uint8_t* p, bool is_signed) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -30,66 +22,15 @@ SATURN_AVX2 inline __m256i widen(const uint8_t* p, bool is_signed) {
 }
 
 // lo, hi += the products of two taps (16 channels each, at a and b) with their interleaved
-// weights w[0] (channels 0-3, 8-11) and w[1] (channels 4-7, 12-15).
+// weights w[0] (channels 0-3, 8-11) and w[1] (channels 4-7, 12-15): vpunpcklwd of two taps' 16
+// channels pairs channels 0-3 and 8-11 (its two 128-bit lanes), vpunpckhwd channels 4-7 and
+// 12-15; vpmaddwd then gives one int32 per channel in avx2::kChannel's order.
 SATURN_AVX2 inline void madd_pair(const uint8_t* a, const uint8_t* b, bool signed_x, const __m256i* w, __m256i& lo,
                                   __m256i& hi) {
   const __m256i x = widen(a, signed_x), y = widen(b, signed_x);
   lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x, y), _mm256_loadu_si256(w)));
   hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), _mm256_loadu_si256(w + 1)));
 }
-
-// e^x on 8 lanes (Cephes' expf: x = n ln 2 + r, |r| <= ln 2 / 2, a degree-5 polynomial for e^r,
-// then 2^n into the exponent bits); relative error about 2e-7 on [-87, 88], x clamped to it.
-SATURN_AVX2 inline __m256 exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.f)), _mm256_set1_ps(88.f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  for (const float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
-  p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-}
-
-// The requantization after the accumulator, on 8 lanes: y = tail_scale * f(acc * scale) +
-// tail_shift (tail_* divided by alpha_y for a U8/S8 Y), clamped to [lo, hi]. Folded (None, Relu,
-// Clip with tail_scale > 0): the constructor has multiplied `scale` by tail_scale and mapped f's
-// bounds into [lo, hi], so y = clamp(acc * scale + tail_shift, lo, hi). [lo, hi] also holds a
-// U8/S8 Y's range, so that the conversions after it cannot saturate differently from the contract.
-struct Epilogue {
-  fb::ActivationKind kind;
-  bool folded;
-  __m256 alpha, beta, tail_scale, tail_shift, lo, hi;
-
-  SATURN_AVX2 __m256 apply(__m256 acc, __m256 scale) const {
-    if (folded) return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(acc, scale, tail_shift), lo), hi);
-    __m256 v = _mm256_mul_ps(acc, scale);
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
-    switch (kind) {
-      case fb::ActivationKind::Relu: v = _mm256_max_ps(v, zero); break;
-      case fb::ActivationKind::Clip: v = _mm256_min_ps(_mm256_max_ps(v, alpha), beta); break;
-      case fb::ActivationKind::LeakyRelu:
-        v = _mm256_blendv_ps(_mm256_mul_ps(v, alpha), v, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
-        break;
-      case fb::ActivationKind::HardSigmoid:
-        v = _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_fmadd_ps(alpha, v, beta)));
-        break;
-      case fb::ActivationKind::HardSwish: {
-        const __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.f / 6.f), _mm256_set1_ps(0.5f));
-        v = _mm256_mul_ps(v, _mm256_max_ps(zero, _mm256_min_ps(one, gate)));
-        break;
-      }
-      case fb::ActivationKind::Swish:  // x / (1 + e^-x)
-        v = _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, v))));
-        break;
-      default: break;  // None (Sigmoid and Tanh are not supported)
-    }
-    return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, tail_scale, tail_shift), lo), hi);
-  }
-};
 
 // One block of 16 channels of one output pixel.
 struct Block {
@@ -98,7 +39,6 @@ struct Block {
   const float* scales;     // per block, 16 values in lane order
   int pairs;
   bool signed_x;
-  DType y_type;
   Epilogue epilogue;
 
   // Tap t of the window (16 channels) at tap[t] + offset; 16 values of Y's type written to `out`.
@@ -109,36 +49,12 @@ struct Block {
     __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + block * kBlock + 8));
     for (int p = 0; p < pairs; ++p)
       madd_pair(tap[2 * p] + offset, tap[2 * p + 1] + offset, signed_x, w + 2 * p, acc_lo, acc_hi);
-    const __m256 r_lo = epilogue.apply(_mm256_cvtepi32_ps(acc_lo), _mm256_loadu_ps(scale));
-    const __m256 r_hi = epilogue.apply(_mm256_cvtepi32_ps(acc_hi), _mm256_loadu_ps(scale + 8));
-    if (y_type == DType::kF32) {
-      _mm256_storeu_ps(reinterpret_cast<float*>(out), _mm256_permute2f128_ps(r_lo, r_hi, 0x20));
-      _mm256_storeu_ps(reinterpret_cast<float*>(out) + 8, _mm256_permute2f128_ps(r_lo, r_hi, 0x31));
-      return;
-    }
-    const __m256i words = _mm256_packs_epi32(_mm256_cvtps_epi32(r_lo), _mm256_cvtps_epi32(r_hi));  // channel order
-    const __m128i w0 = _mm256_castsi256_si128(words), w1 = _mm256_extracti128_si256(words, 1);
-    const __m128i bytes = y_type == DType::kU8 ? _mm_packus_epi16(w0, w1) : _mm_packs_epi16(w0, w1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+    epilogue.store16(epilogue.apply(acc_lo, _mm256_loadu_ps(scale)),
+                     epilogue.apply(acc_hi, _mm256_loadu_ps(scale + 8)), out);
   }
 };
 
 }  // namespace
-
-bool available() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                          dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
-  return yes;
-}
-
-bool supports(const fb::Activation* a) {
-  if (a == nullptr) return true;
-  switch (a->kind()) {
-    case fb::ActivationKind::Sigmoid:
-    case fb::ActivationKind::Tanh: return false;
-    default: return true;
-  }
-}
 
 DepthwiseInt8::DepthwiseInt8(const Geometry& g, const int8_t* weights, const int32_t* bias,
                              const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
@@ -165,29 +81,7 @@ DepthwiseInt8::DepthwiseInt8(const Geometry& g, const int8_t* weights, const int
   zeros_.assign(static_cast<size_t>(blocks_ * kBlock), 0);
   for (int64_t i = 0; i < g.kh; ++i)
     for (int64_t j = 0; j < g.kw; ++j) tap_offsets_.push_back((i * g.w + j) * g.c);
-  if (activation != nullptr) {
-    kind_ = activation->kind();
-    alpha_ = activation->alpha();
-    beta_ = activation->beta();
-    tail_scale_ = activation->scale();
-    tail_shift_ = activation->shift();
-  }
-  if (is_int8(y_type)) {
-    tail_scale_ /= alpha_y;
-    tail_shift_ /= alpha_y;
-  }
-  const float inf = std::numeric_limits<float>::infinity();
-  lo_ = y_type == DType::kU8 ? 0.f : y_type == DType::kS8 ? -127.f : -inf;
-  hi_ = y_type == DType::kU8 ? 255.f : y_type == DType::kS8 ? 127.f : inf;
-  folded_ = (kind_ == fb::ActivationKind::None || kind_ == fb::ActivationKind::Relu ||
-             kind_ == fb::ActivationKind::Clip) && tail_scale_ > 0.f;
-  if (folded_) {  // tail_scale * clamp(r, a, b) + tail_shift = clamp(tail_scale * r + tail_shift, mapped a, b)
-    const float a = kind_ == fb::ActivationKind::Clip ? alpha_ : kind_ == fb::ActivationKind::Relu ? 0.f : -inf;
-    const float b = kind_ == fb::ActivationKind::Clip ? beta_ : inf;
-    lo_ = std::max(lo_, tail_scale_ * a + tail_shift_);
-    hi_ = std::min(hi_, tail_scale_ * b + tail_shift_);
-    for (float& s : scales_) s *= tail_scale_;
-  }
+  requantization_ = avx2::make_requantization(activation, y_type, alpha_y, &scales_);
 }
 
 void DepthwiseInt8::run(const void* x, void* y) const {
@@ -219,9 +113,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
                 scales_.data(),
                 pairs_,
                 x_type_ == DType::kS8,
-                y_type_,
-                {kind_, folded_, _mm256_set1_ps(alpha_), _mm256_set1_ps(beta_), _mm256_set1_ps(tail_scale_),
-                 _mm256_set1_ps(tail_shift_), _mm256_set1_ps(lo_), _mm256_set1_ps(hi_)}};
+                Epilogue(requantization_)};
   const uint8_t* tap[kMaxTaps + 1];  // tap t of the window at channel 0 (zeros_ in the padding)
   alignas(32) uint8_t staged[kMaxTaps + 1][kBlock];  // the partial block's taps, zero-padded
   const uint8_t* staged_tap[kMaxTaps + 1];

@@ -5,13 +5,13 @@
 // of 16 channels at once with vpmaddwd, exactly for any s8 weights and a U8 or S8 X (no 16-bit
 // saturation, no halved weights), so it needs nothing of the converter's reduced weight range.
 //
-// Scope (supports()): X [N, C, H, W] in Nhwc, group == C == M (one input and one output channel
+// Scope: X [N, C, H, W] in Nhwc, group == C == M (one input and one output channel
 // per group), dilation 1, at most kMaxTaps kernel taps (a 1x1 one, a per-channel scale, only over
 // whole blocks of 16 channels: with one tap the partial block dominates, and PP-OCR det's
 // standalone BatchNormalization over 24 channels ran 5x faster on oneDNN), any strides and pads; no
 // residual; Y U8, S8 or F32 in Nhwc; activations None, Relu, Clip, LeakyRelu, HardSigmoid,
-// HardSwish and Swish with their affine tail (Sigmoid and Tanh stay on oneDNN). available() says
-// whether this CPU runs it. The Conv kernel (ops/conv.cc) checks this scope.
+// HardSwish and Swish with their affine tail (avx2::supports(); Sigmoid and Tanh stay on oneDNN);
+// a CPU where avx2::available(). The Conv kernel (ops/conv.cc) checks this scope.
 //
 // The contract of DESIGN section 2 (scalar reference: ops/reference/conv.h):
 //   acc = bias_q[c] + sum over the window of x_q * w_q, in int32 (padding reads zeros);
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/avx2_requantize.h"
 #include "saturn/dtype.h"
 #include "saturn/schema/saturn_generated.h"
 
@@ -38,22 +39,15 @@ struct Geometry {
   int64_t oh = 1, ow = 1;              // Y [N, C, oh, ow]
 };
 
-// True when the CPU has AVX2 and FMA and oneDNN's best ISA here is AVX2 (no AVX-512, where
-// oneDNN's own kernels were not measured against this one).
-bool available();
-
-// True for the activations listed above (null: none).
-bool supports(const fb::Activation* activation);
-
 class DepthwiseInt8 {
  public:
   // `weights` [C, 1, kh, kw] s8 row-major; `bias` C values or null; `scales` C values
-  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale (unused for an F32 Y). Requires supports(activation)
+  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale (unused for an F32 Y). Requires avx2::supports(activation)
   // and kh * kw <= kMaxTaps.
   DepthwiseInt8(const Geometry& g, const int8_t* weights, const int32_t* bias, const std::vector<float>& scales,
                 const fb::Activation* activation, DType x_type, DType y_type, float alpha_y);
 
-  // x and y in Nhwc; runs on the calling thread's OpenMP team. Call only when available().
+  // x and y in Nhwc; runs on the calling thread's OpenMP team. Call only when avx2::available().
   void run(const void* x, void* y) const;
 
  private:
@@ -70,11 +64,7 @@ class DepthwiseInt8 {
   std::vector<float> scales_;
   std::vector<int64_t> tap_offsets_;  // byte offset of tap t from the window's top-left pixel
   std::vector<uint8_t> zeros_;        // one padding pixel (all blocks)
-  fb::ActivationKind kind_ = fb::ActivationKind::None;
-  float alpha_ = 0.f, beta_ = 0.f;
-  float tail_scale_ = 1.f, tail_shift_ = 0.f;  // for U8/S8 Y divided by alpha_y
-  bool folded_ = false;                          // see Epilogue in depthwise_int8.cc
-  float lo_ = 0.f, hi_ = 0.f;
+  avx2::Requantization requantization_;
   DType x_type_ = DType::kU8, y_type_ = DType::kU8;
 };
 

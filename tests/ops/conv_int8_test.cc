@@ -16,6 +16,7 @@
 #include "ops/depthwise_int8.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
+#include "ops/pointwise_int8.h"
 #include "ops/reference/conv.h"
 #include "ops/reference/quantize.h"
 #include "tests/ops/fp32_reference.h"
@@ -46,6 +47,7 @@ struct Int8Case {
   // for a U8 X, even w_q in [-126, 126] for an S8 X; oneDNN's fast kernels are exact on them without
   // VNNI (conv_int8.h). Otherwise full range [-127, 127].
   bool reduced_weights = false;
+  int max_weight = 0;  // > 0: weights of any parity in [-max_weight, max_weight] instead
   DType r_type = DType::kU8;  // the residual's type: Y's, or the other INT8 type
   Activation act;
   DType x_type = DType::kU8;
@@ -243,8 +245,8 @@ Operands make_operands(const Int8Case& c) {
   const int64_t m = s.out_channels, cg = s.x[1] / s.group;
   o.w_dims = c.transpose ? std::vector<int64_t>{s.x[1], m / s.group} : std::vector<int64_t>{m, cg};
   o.w_dims.insert(o.w_dims.end(), s.kernel.begin(), s.kernel.end());
-  const int w_step = c.reduced_weights && c.x_type == DType::kS8 ? 2 : 1;
-  const int w_bound = c.reduced_weights ? 63 : 127;
+  const int w_step = c.reduced_weights && c.x_type == DType::kS8 && c.max_weight == 0 ? 2 : 1;
+  const int w_bound = c.max_weight > 0 ? c.max_weight : c.reduced_weights ? 63 : 127;
   std::uniform_int_distribution<int> wd(-w_bound, w_bound);
   for (int64_t i = 0; i < op_util::product(o.w_dims, 0, o.w_dims.size()); ++i) o.w.push_back(static_cast<int8_t>(w_step * wd(gen)));
   std::uniform_int_distribution<int> bd(-20000, 20000);
@@ -480,10 +482,75 @@ class DepthwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
 TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
   Tally t;
   run_case(GetParam(), &t);
-  EXPECT_EQ(t.own, depthwise_int8::available() ? 1 : 0) << "Saturn's depthwise kernel ran this case";
+  EXPECT_EQ(t.own, avx2::available() ? 1 : 0) << "Saturn's depthwise kernel ran this case";
 }
 
 INSTANTIATE_TEST_SUITE_P(Depthwise, DepthwiseInt8Test, ::testing::ValuesIn(generate_depthwise()),
+                         [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
+
+// 1x1 convs in the scope of Saturn's own AVX2 kernel (pointwise_int8.h), which runs them where
+// available() and the weights allow (exact_for): whole tiles of 6 pixels and a remainder, batches,
+// K not a multiple of 4, M in whole blocks of 16, a half block of 8, fewer channels than that, a
+// padded block; U8 and S8 X with halved (even, up to 126) and plain (up to 64) weights; every
+// supported activation and tails. Full-range weights fall back to oneDNN.
+std::vector<Int8Case> generate_pointwise() {
+  struct Geometry {
+    int64_t n, k, m, h, w;
+  };
+  const Geometry geometries[] = {{1, 16, 96, 5, 7}, {2, 24, 144, 3, 4}, {1, 7, 16, 3, 3},  {1, 32, 24, 4, 5},
+                                 {1, 12, 20, 2, 3}, {1, 8, 13, 3, 3},   {1, 64, 40, 1, 1}, {1, 96, 48, 6, 6},
+                                 {1, 320, 64, 2, 2}, {3, 5, 8, 1, 2}};
+  const Activation acts[] = {{Kind::Clip, 0.f, 6.f},           {Kind::None, 0.f, 0.f},
+                             {Kind::Relu, 0.f, 0.f},           activation_for(Kind::LeakyRelu),
+                             activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f},
+                             {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f}, {Kind::Swish, 0.f, 0.f},
+                             activation_for(Kind::Clip),       {Kind::None, 0.f, 0.f, 0.8f, 0.1f}};
+  std::vector<Int8Case> cases;
+  int index = 0;
+  for (const Geometry& g : geometries)
+    for (DType x_type : {DType::kU8, DType::kS8})
+      for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+        Int8Case c;
+        c.shape.x = {g.n, g.k, g.h, g.w};
+        c.shape.out_channels = g.m;
+        c.shape.group = 1;
+        c.shape.kernel = {1, 1};
+        c.shape.strides = {1, 1};
+        c.shape.dilations = {1, 1};
+        c.shape.pad_begin = {0, 0};
+        c.shape.pad_end = {0, 0};
+        c.bias = index % 4 != 1;
+        c.per_channel = index % 5 != 2;
+        c.reduced_weights = index % 7 != 3;
+        c.max_weight = index % 3 == 2 ? 64 : 0;
+        c.act = acts[index % std::size(acts)];
+        c.x_type = x_type;
+        c.y_type = y_type;
+        c.seed = 1300 + static_cast<uint32_t>(index);
+        std::ostringstream name;
+        name << index << "_k" << g.k << "_m" << g.m << "_" << g.n << "x" << g.h << "x" << g.w << "_"
+             << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
+             << "_to_" << dtype_name(y_type)
+             << (c.max_weight > 0 ? "_w64" : c.reduced_weights ? (x_type == DType::kS8 ? "_w126even" : "_w63") : "_w127");
+        c.name = name.str();
+        cases.push_back(c);
+        ++index;
+      }
+  return cases;
+}
+
+class PointwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
+
+TEST_P(PointwiseInt8Test, MatchesReferenceWithinOneLsb) {
+  const Int8Case& c = GetParam();
+  Tally t;
+  run_case(c, &t);
+  const bool exact = c.reduced_weights || c.max_weight > 0;
+  EXPECT_EQ(t.own, avx2::available() && exact ? 1 : 0)
+      << "Saturn's 1x1 kernel ran this case";
+}
+
+INSTANTIATE_TEST_SUITE_P(Pointwise, PointwiseInt8Test, ::testing::ValuesIn(generate_pointwise()),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
 // All cases again, tallied: the fraction of u8/s8 elements where oneDNN and the reference differ
@@ -496,9 +563,11 @@ TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
       run_case(c, &t);
     }
   }
-  for (const Int8Case& c : generate_depthwise()) {
-    SCOPED_TRACE(c.name);
-    run_case(c, &t);
+  for (const auto& family : {generate_depthwise(), generate_pointwise()}) {
+    for (const Int8Case& c : family) {
+      SCOPED_TRACE(c.name);
+      run_case(c, &t);
+    }
   }
   ASSERT_GT(t.int8_elements, 0);
   const double fraction = static_cast<double>(t.off_by_one) / static_cast<double>(t.int8_elements);

@@ -1,0 +1,58 @@
+#include "ops/avx2_requantize.h"
+
+#include <algorithm>
+#include <limits>
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace saturn::avx2 {
+
+Requantization make_requantization(const fb::Activation* activation, DType y_type, float alpha_y,
+                                   std::vector<float>* scales) {
+  Requantization r;
+  r.y_type = y_type;
+  if (activation != nullptr) {
+    r.kind = activation->kind();
+    r.alpha = activation->alpha();
+    r.beta = activation->beta();
+    r.tail_scale = activation->scale();
+    r.tail_shift = activation->shift();
+  }
+  if (is_int8(y_type)) {
+    r.tail_scale /= alpha_y;
+    r.tail_shift /= alpha_y;
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  r.lo = y_type == DType::kU8 ? 0.f : y_type == DType::kS8 ? -127.f : -inf;
+  r.hi = y_type == DType::kU8 ? 255.f : y_type == DType::kS8 ? 127.f : inf;
+  r.folded = (r.kind == fb::ActivationKind::None || r.kind == fb::ActivationKind::Relu ||
+              r.kind == fb::ActivationKind::Clip) &&
+             r.tail_scale > 0.f;
+  if (r.folded) {  // tail_scale * clamp(v, a, b) + tail_shift = clamp(tail_scale * v + tail_shift, mapped a,
+                   // b)
+    const float a = r.kind == fb::ActivationKind::Clip   ? r.alpha
+                    : r.kind == fb::ActivationKind::Relu ? 0.f
+                                                         : -inf;
+    const float b = r.kind == fb::ActivationKind::Clip ? r.beta : inf;
+    r.lo = std::max(r.lo, r.tail_scale * a + r.tail_shift);
+    r.hi = std::min(r.hi, r.tail_scale * b + r.tail_shift);
+    for (float& s : *scales) s *= r.tail_scale;
+  }
+  return r;
+}
+
+bool supports(const fb::Activation* a) {
+  if (a == nullptr) return true;
+  switch (a->kind()) {
+    case fb::ActivationKind::Sigmoid:
+    case fb::ActivationKind::Tanh: return false;
+    default: return true;
+  }
+}
+
+bool available() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
+  return yes;
+}
+
+}  // namespace saturn::avx2
