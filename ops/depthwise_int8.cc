@@ -146,7 +146,7 @@ SATURN_AVX2 void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
       run_of_inside_windows = false;
       shift = 0;
     }
-    if (taps % 2 != 0) tap[taps] = tap[0];  // its weights are zero
+    tap[taps] = tap[0];  // an odd tap count pairs it with zero weights; the staging below reads it
     uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow) * g_.c * y_size;
     for (int64_t block = first_block; block < full_blocks; ++block) {
       const int64_t c0 = block * kBlock;

@@ -400,52 +400,84 @@ INSTANTIATE_TEST_SUITE_P(Conv, ConvInt8Test, ::testing::ValuesIn(generate(false)
 INSTANTIATE_TEST_SUITE_P(ConvTranspose, ConvInt8Test, ::testing::ValuesIn(generate(true)),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
-// 2D depthwise convs in the scope of Saturn's own AVX2 kernel (depthwise_int8.h), which runs them
-// where available(): full blocks of 16 channels and partial ones, interior and border pixels, 1x3 to
-// 5x5 kernels, strides, asymmetric pads, full-range weights, every supported activation and tails.
-std::vector<Int8Case> generate_depthwise() {
-  struct Geometry {
-    int64_t n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr;
-  };
-  const Geometry geometries[] = {
-      {1, 16, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},  {2, 32, 8, 8, 3, 3, 2, 2, 0, 1, 1, 0},
-      {1, 40, 6, 11, 5, 5, 1, 1, 2, 2, 2, 2}, {1, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1},
-      {1, 48, 9, 6, 1, 3, 1, 2, 0, 1, 0, 1},  {1, 24, 4, 20, 5, 5, 2, 1, 2, 2, 2, 2},
-      {1, 16, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1},
-      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2},  {1, 24, 6, 13, 3, 3, 2, 2, 1, 1, 1, 1}};
+struct DepthwiseGeometry {
+  int64_t n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr;
+};
+
+// Case `index` of a depthwise conv with geometry g; activations, bias, per-channel scales and the
+// weight range vary with the index: full range, the converter's reduced range (even weights up to
+// 126 for an S8 X), or any weights up to 64.
+Int8Case depthwise_case(const DepthwiseGeometry& g, DType x_type, DType y_type, int index, uint32_t seed) {
   const Activation acts[] = {{Kind::None, 0.f, 0.f},          {Kind::Relu, 0.f, 0.f},
                              activation_for(Kind::Clip),      activation_for(Kind::LeakyRelu),
                              activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f},
                              {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f},
                              {Kind::Swish, 0.f, 0.f},         {Kind::Swish, 0.f, 0.f, 0.8f, 0.1f}};
+  Int8Case c;
+  c.shape.x = {g.n, g.c, g.h, g.w};
+  c.shape.out_channels = c.shape.group = g.c;
+  c.shape.kernel = {g.kh, g.kw};
+  c.shape.strides = {g.sh, g.sw};
+  c.shape.dilations = {1, 1};
+  c.shape.pad_begin = {g.pt, g.pl};
+  c.shape.pad_end = {g.pb, g.pr};
+  c.bias = index % 4 != 1;
+  c.per_channel = index % 5 != 2;
+  c.reduced_weights = index % 2 == 0;
+  c.act = acts[index % std::size(acts)];
+  c.x_type = x_type;
+  c.y_type = y_type;
+  c.seed = seed;
+  std::ostringstream name;
+  name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_"
+       << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
+       << "_to_" << dtype_name(y_type) << (c.reduced_weights ? "_w7" : "_w127");
+  c.name = name.str();
+  return c;
+}
+
+// 2D depthwise convs in the scope of Saturn's own AVX2 kernel (depthwise_int8.h), which runs them
+// where available(): full blocks of 16 channels and partial ones, interior and border pixels, 1x3 to
+// 5x5 kernels, strides, asymmetric pads, full-range weights, every supported activation and tails.
+std::vector<Int8Case> generate_depthwise() {
+  const DepthwiseGeometry geometries[] = {
+      {1, 16, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},  {2, 32, 8, 8, 3, 3, 2, 2, 0, 1, 1, 0},
+      {1, 40, 6, 11, 5, 5, 1, 1, 2, 2, 2, 2}, {1, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1},
+      {1, 48, 9, 6, 1, 3, 1, 2, 0, 1, 0, 1},  {1, 24, 4, 20, 5, 5, 2, 1, 2, 2, 2, 2},
+      {1, 16, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1},
+      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2},  {1, 24, 6, 13, 3, 3, 2, 2, 1, 1, 1, 1}};
   std::vector<Int8Case> cases;
   int index = 0;
-  for (const Geometry& g : geometries)
+  for (const DepthwiseGeometry& g : geometries)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.shape.x = {g.n, g.c, g.h, g.w};
-        c.shape.out_channels = c.shape.group = g.c;
-        c.shape.kernel = {g.kh, g.kw};
-        c.shape.strides = {g.sh, g.sw};
-        c.shape.dilations = {1, 1};
-        c.shape.pad_begin = {g.pt, g.pl};
-        c.shape.pad_end = {g.pb, g.pr};
-        c.bias = index % 4 != 1;
-        c.per_channel = index % 5 != 2;
-        c.reduced_weights = index % 2 == 0;
-        c.act = acts[index % std::size(acts)];
-        c.x_type = x_type;
-        c.y_type = y_type;
-        c.seed = 900 + static_cast<uint32_t>(index);
-        std::ostringstream name;
-        name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_"
-             << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
-             << "_to_" << dtype_name(y_type) << (c.reduced_weights ? "_w7" : "_w127");
-        c.name = name.str();
-        cases.push_back(c);
+        cases.push_back(depthwise_case(g, x_type, y_type, index, 900 + static_cast<uint32_t>(index)));
         ++index;
       }
+  return cases;
+}
+
+// More depthwise convs of an S8 X: many channels (blocks split among the threads where a single
+// output row leaves too few rows), 2x2 kernels (an even tap count) with a partial block at the
+// bottom-right border, strides and pads; odd weights up to 64 every third case.
+std::vector<Int8Case> generate_depthwise_wide() {
+  const DepthwiseGeometry geometries[] = {
+      {1, 32, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},   {1, 64, 5, 9, 5, 5, 1, 1, 2, 2, 2, 2},
+      {2, 112, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1},  {1, 40, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1},
+      {1, 200, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 240, 4, 10, 5, 5, 2, 1, 2, 2, 2, 2},
+      {1, 48, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},   {1, 40, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1}};
+  std::vector<Int8Case> cases;
+  int index = 0;
+  for (const DepthwiseGeometry& g : geometries)
+    for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+      Int8Case c = depthwise_case(g, DType::kS8, y_type, index, 1700 + static_cast<uint32_t>(index));
+      if (index % 3 == 1) {
+        c.max_weight = 64;
+        c.name += "_odd64";
+      }
+      cases.push_back(c);
+      ++index;
+    }
   return cases;
 }
 
@@ -486,6 +518,8 @@ TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Depthwise, DepthwiseInt8Test, ::testing::ValuesIn(generate_depthwise()),
+                         [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(DepthwiseWide, DepthwiseInt8Test, ::testing::ValuesIn(generate_depthwise_wide()),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
 // 1x1 convs in the scope of Saturn's own AVX2 kernel (pointwise_int8.h), which runs them where
@@ -563,7 +597,7 @@ TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
       run_case(c, &t);
     }
   }
-  for (const auto& family : {generate_depthwise(), generate_pointwise()}) {
+  for (const auto& family : {generate_depthwise(), generate_depthwise_wide(), generate_pointwise()}) {
     for (const Int8Case& c : family) {
       SCOPED_TRACE(c.name);
       run_case(c, &t);
