@@ -255,8 +255,12 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
                        dnnl_util::impl_name(pd) + " is not exact)");
     }
     step.set_primitive(dnnl::convolution_forward(pd));
-    const auto row_bytes = [](const TensorDesc& t) { return static_cast<size_t>(t.dims[1] * t.dims[3]) * dtype_size(t.dtype); };
-    step.bind_input(DNNL_ARG_SRC, pd.src_desc(), ctx.engine(), 0, static_cast<size_t>(ih0) * row_bytes(x));
+    // Byte offset of NHWC row `row` (bands split rank-4 tensors only; the rank-3 X of a 1D conv has
+    // no dims[3] to read).
+    const auto row_offset = [](const TensorDesc& t, int64_t row) {
+      return row == 0 ? size_t{0} : static_cast<size_t>(row * t.dims[1] * t.dims[3]) * dtype_size(t.dtype);
+    };
+    step.bind_input(DNNL_ARG_SRC, pd.src_desc(), ctx.engine(), 0, row_offset(x, ih0));
     if (!weights || weights.get_desc() != pd.weights_desc())
       weights = dnnl_util::reorder_constant(ctx, w_plain, ctx.constant(1), pd.weights_desc());
     step.bind_owned(DNNL_ARG_WEIGHTS, weights);
@@ -264,7 +268,7 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
       if (!bias) bias = dnnl_util::reorder_constant(ctx, bias_md, ctx.constant(2), pd.bias_desc());
       step.bind_owned(DNNL_ARG_BIAS, bias);
     }
-    step.bind_output(DNNL_ARG_DST, pd.dst_desc(), ctx.engine(), 0, static_cast<size_t>(oh0) * row_bytes(y));
+    step.bind_output(DNNL_ARG_DST, pd.dst_desc(), ctx.engine(), 0, row_offset(y, oh0));
     step.bind_scratchpad(pd, ctx.engine(), scratch);
     impl = dnnl_util::impl_name(pd);
     return Status::ok();
