@@ -29,6 +29,7 @@
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/pointwise_int8.h"
+#include "ops/winograd_f32.h"
 #include "ops/scoped_threads.h"
 
 namespace saturn {
@@ -47,6 +48,10 @@ class ConvKernel final : public Kernel {
     }
     if (pointwise_) {
       pointwise_->run(ctx.input(0), ctx.output(0));
+      return;
+    }
+    if (winograd_) {
+      winograd_->run(static_cast<const float*>(ctx.input(0)), static_cast<float*>(ctx.output(0)), ctx.scratch());
       return;
     }
     if (plan_.residual) residual_.run(ctx);
@@ -74,6 +79,9 @@ class ConvKernel final : public Kernel {
                const fb::Activation* activation);
   // Sets depthwise_ when the conv is in depthwise_int8.h's scope on this CPU.
   void try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const fb::Activation* activation);
+  // Sets winograd_ when the conv is in winograd_f32.h's scope on this CPU.
+  void try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                        const fb::Activation* activation);
   // Sets pointwise_ when the conv is in pointwise_int8.h's scope on this CPU.
   void try_pointwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
                           const fb::Activation* activation);
@@ -88,6 +96,7 @@ class ConvKernel final : public Kernel {
   conv_int8::Plan plan_;
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
   std::unique_ptr<pointwise_int8::PointwiseInt8> pointwise_;
+  std::unique_ptr<winograd_f32::WinogradF32> winograd_;
   conv_int8::ResidualCopy residual_;
   DnnlStep step_;  // the whole conv, unless it runs in bands_
   struct Band {
@@ -155,7 +164,8 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   ctx.set_macs(macs);
   try_depthwise_int8(ctx, attrs, options->activation());
   try_pointwise_int8(ctx, attrs, group, options->activation());
-  if (depthwise_ || pointwise_) return Status::ok();
+  try_winograd_f32(ctx, attrs, group, options->activation());
+  if (depthwise_ || pointwise_ || winograd_) return Status::ok();
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
 }
 
@@ -197,6 +207,27 @@ void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
       x[0] * x[2] * x[3], k, m, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales, activation,
       plan_.x_dtype, plan_.y_dtype, plan_.y_scale);
   ctx.set_impl("saturn_1x1_int8:avx2");
+}
+
+void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                                  const fb::Activation* activation) {
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& y = ctx.output(0).dims;
+  auto all = [](const std::vector<int64_t>& v, int64_t value) {
+    return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
+  };
+  if (plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all(attrs.kernel, 3) ||
+      !all(attrs.strides, 1) || !all(attrs.dilations, 1) || x[1] % 8 != 0 || y[1] % 8 != 0 ||
+      16 * x[1] * y[1] * static_cast<int64_t>(sizeof(float)) > winograd_f32::kMaxWeightBytes ||
+      !winograd_f32::supports(activation) || !avx2::available())
+    return;
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  const winograd_f32::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
+  winograd_ = std::make_unique<winograd_f32::WinogradF32>(
+      g, static_cast<const float*>(ctx.constant(1)), with_bias ? static_cast<const float*>(ctx.constant(2)) : nullptr,
+      activation, omp_get_max_threads());
+  ctx.request_scratch(winograd_->scratch_bytes());
+  ctx.set_impl("saturn_winograd_f32:avx2");
 }
 
 std::vector<ConvKernel::RowRange> ConvKernel::row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include "ops/avx2_requantize.h"
 #include "ops/ops.h"
 #include "ops/scoped_threads.h"
 #include "tests/ops/fp32_reference.h"
@@ -198,6 +199,41 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{"row_bands_7x7_stem", false, 1, 3, 20, 20, 8, 1, {{7, 7}, {2, 2}, {1, 1}, {3, 3}, {3, 3}}, true},
         ConvCase{"pads_beyond_window", false, 1, 2, 2, 4, 3, 1, {{3, 3}, {1, 1}, {1, 1}, {6, 1}, {0, 1}}, true}),
     [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+
+// 3x3 stride-1 FP32 convs in the scope of the Winograd kernel (ops/winograd_f32.h): odd and even
+// sizes (partial 2x2 tiles), no pads, asymmetric and large pads, a batch, 8 to 64 channels, bias or
+// none, Relu and Clip; and next to them shapes that stay on oneDNN (channels not a multiple of 8).
+const ConvCase kWinogradCases[] = {
+    {"wino_odd_sizes", false, 1, 8, 5, 7, 8, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true},
+    {"wino_no_pads_batch2", false, 2, 16, 6, 6, 24, 1, {{3, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, false,
+     fb::ActivationKind::Relu},
+    {"wino_resnet_like", false, 1, 64, 14, 14, 64, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true,
+     fb::ActivationKind::Relu},
+    {"wino_asym_pads", false, 1, 32, 9, 4, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {2, 0}, {0, 1}}, true,
+     fb::ActivationKind::Clip, 0.f, 6.f},
+    {"wino_tiny", false, 1, 24, 3, 3, 8, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, false},
+    {"direct_12_channels", false, 1, 12, 6, 6, 8, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, true},
+};
+
+INSTANTIATE_TEST_SUITE_P(Winograd, ConvTest, ::testing::ValuesIn(kWinogradCases),
+                         [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+
+TEST(Winograd, RunsWhereInScope) {
+  const ScopedThreads two(2);
+  for (const ConvCase& c : kWinogradCases) {
+    SCOPED_TRACE(c.name);
+    KernelHarness h(conv_op(c), "conv");
+    h.add_input(desc({c.n, c.c, c.h, c.w}, DType::kF32, Layout::kNhwc, "x"),
+                std::vector<uint8_t>(static_cast<size_t>(c.n * c.c * c.h * c.w) * 4));
+    h.add_input(desc({c.m, c.c, 3, 3}, DType::kF32, Layout::kPlain, "w"),
+                bytes_of(random_floats(static_cast<size_t>(c.m * c.c * 9), -1.f, 1.f, 5)), true);
+    h.add_output("y");
+    auto kernel = make_conv_kernel();
+    ASSERT_TRUE(h.prepare(*kernel).is_ok());
+    const bool in_scope = c.c % 8 == 0 && c.m % 8 == 0;
+    EXPECT_EQ(h.impl() == "saturn_winograd_f32:avx2", in_scope && avx2::available()) << h.impl();
+  }
+}
 
 // An FP32 conv over one image with a window larger than one pixel runs in one band of output rows
 // per thread when the rows split evenly enough (ops/conv.cc); the implementation name says so.
