@@ -4,8 +4,9 @@
 // epilogue are planned in ops/conv_int8.h.
 // Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
-// the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs run on Saturn's
-// own AVX2 kernels instead where those apply (ops/depthwise_int8.h, ops/pointwise_int8.h).
+// the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs and FP32 3x3
+// stride-1 convs run on Saturn's own AVX2 kernels instead where those apply (ops/depthwise_int8.h,
+// ops/pointwise_int8.h, ops/winograd_f32.h).
 //
 // Row bands: an FP32 2D convolution with a window larger than one pixel, on one image whose output
 // rows split evenly over the threads, runs as one single-threaded primitive per band of output rows,
@@ -29,14 +30,18 @@
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/pointwise_int8.h"
-#include "ops/winograd_f32.h"
 #include "ops/scoped_threads.h"
+#include "ops/winograd_f32.h"
 
 namespace saturn {
 namespace {
 
 using dnnl::memory;
 using dt = memory::data_type;
+
+bool all_equal(const std::vector<int64_t>& v, int64_t value) {
+  return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
+}
 
 class ConvKernel final : public Kernel {
  public:
@@ -173,7 +178,7 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
                                     const fb::Activation* activation) {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& y = ctx.output(0).dims;
-  const bool dense = std::all_of(attrs.dilations.begin(), attrs.dilations.end(), [](int64_t d) { return d == 1; });
+  const bool dense = all_equal(attrs.dilations, 1);
   const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
   if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 1 || taps > depthwise_int8::kMaxTaps ||
       (taps == 1 && x[1] % 16 != 0) || !avx2::supports(activation) || !avx2::available())
@@ -192,12 +197,9 @@ void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
                                     const fb::Activation* activation) {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const int64_t k = x[1], m = ctx.output(0).dims[1];
-  auto all = [](const std::vector<int64_t>& v, int64_t value) {
-    return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
-  };
-  if (depthwise_ || !plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all(attrs.kernel, 1) ||
-      !all(attrs.strides, 1) || !all(attrs.pad_begin, 0) || !all(attrs.pad_end, 0) || k > pointwise_int8::kMaxK ||
-      k * m > pointwise_int8::kMaxWeightBytes ||
+  if (depthwise_ || !plan_.int8 || plan_.residual || group != 1 || x.size() != 4 ||
+      !all_equal(attrs.kernel, 1) || !all_equal(attrs.strides, 1) || !all_equal(attrs.pad_begin, 0) ||
+      !all_equal(attrs.pad_end, 0) || k > pointwise_int8::kMaxK || k * m > pointwise_int8::kMaxWeightBytes ||
       !pointwise_int8::exact_for(plan_.x_dtype, plan_.max_abs_weight, plan_.even_weights) ||
       !avx2::supports(activation) || !avx2::available())
     return;
@@ -213,11 +215,8 @@ void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialA
                                   const fb::Activation* activation) {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& y = ctx.output(0).dims;
-  auto all = [](const std::vector<int64_t>& v, int64_t value) {
-    return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
-  };
-  if (plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all(attrs.kernel, 3) ||
-      !all(attrs.strides, 1) || !all(attrs.dilations, 1) || x[1] % 8 != 0 || y[1] % 8 != 0 ||
+  if (plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all_equal(attrs.kernel, 3) ||
+      !all_equal(attrs.strides, 1) || !all_equal(attrs.dilations, 1) || x[1] % 8 != 0 || y[1] % 8 != 0 ||
       16 * x[1] * y[1] * static_cast<int64_t>(sizeof(float)) > winograd_f32::kMaxWeightBytes ||
       !winograd_f32::supports(activation) || !avx2::available())
     return;
