@@ -197,18 +197,25 @@ void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
                                     const fb::Activation* activation) {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const int64_t k = x[1], m = ctx.output(0).dims[1];
-  if (depthwise_ || !plan_.int8 || plan_.residual || group != 1 || x.size() != 4 ||
-      !all_equal(attrs.kernel, 1) || !all_equal(attrs.strides, 1) || !all_equal(attrs.pad_begin, 0) ||
-      !all_equal(attrs.pad_end, 0) || k > pointwise_int8::kMaxK || k * m > pointwise_int8::kMaxWeightBytes ||
+  const bool one = all_equal(attrs.kernel, 1) && all_equal(attrs.strides, 1) && all_equal(attrs.pad_begin, 0) &&
+                   all_equal(attrs.pad_end, 0);
+  const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
+  const bool stem = x.size() == 4 && all_equal(attrs.dilations, 1) && k <= pointwise_int8::kMaxGatheredChannels &&
+                    k * taps >= pointwise_int8::kMinGatheredK;
+  if (depthwise_ || !plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !(one || stem) ||
+      k * taps > pointwise_int8::kMaxK || k * taps * m > pointwise_int8::kMaxWeightBytes ||
       !pointwise_int8::exact_for(plan_.x_dtype, plan_.max_abs_weight, plan_.even_weights) ||
       !avx2::supports(activation) || !avx2::available())
     return;
   const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
   const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  const std::vector<int64_t>& y = ctx.output(0).dims;
+  const pointwise_int8::Window window{x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
+                                      attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
   pointwise_ = std::make_unique<pointwise_int8::PointwiseInt8>(
-      x[0] * x[2] * x[3], k, m, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales, activation,
-      plan_.x_dtype, plan_.y_dtype, plan_.y_scale);
-  ctx.set_impl("saturn_1x1_int8:avx2");
+      y[0] * y[2] * y[3], k * taps, m, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales,
+      activation, plan_.x_dtype, plan_.y_dtype, plan_.y_scale, one ? nullptr : &window);
+  ctx.set_impl(one ? "saturn_1x1_int8:avx2" : "saturn_im2col_int8:avx2");
 }
 
 void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,

@@ -84,8 +84,9 @@ bool exact_for(DType x_type, int max_abs_weight, bool even_weights) {
 
 PointwiseInt8::PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t* weights, const int32_t* bias,
                              const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
-                             DType y_type, float alpha_y)
-    : pixels_(pixels), k_(k), m_(m), shift_x_(x_type == DType::kS8), y_type_(y_type) {
+                             DType y_type, float alpha_y, const Window* window)
+    : pixels_(pixels), k_(k), m_(m), gather_(window != nullptr), shift_x_(x_type == DType::kS8), y_type_(y_type) {
+  if (window != nullptr) window_ = *window;
   quads_ = (k + 3) / 4;
   blocks_ = (m + kBlock - 1) / kBlock;
   half_ = m % kBlock != 0 && m % kBlock <= kBlock / 2;
@@ -99,7 +100,16 @@ PointwiseInt8::PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t*
     for (int s = 0; s < kBlock; ++s) {
       const int64_t c = b * kBlock + (half ? s : kChannel[s]);
       if (c >= m) continue;
+      // Row c, for a window in the order it is gathered: kernel row, kernel column, input channel.
+      std::vector<int8_t> gathered;
       const int8_t* row = weights + c * k;
+      if (gather_) {
+        const int64_t taps = window_.kh * window_.kw;
+        gathered.resize(static_cast<size_t>(k));
+        for (int64_t ci = 0; ci < window_.c; ++ci)
+          for (int64_t t = 0; t < taps; ++t) gathered[static_cast<size_t>(t * window_.c + ci)] = row[ci * taps + t];
+        row = gathered.data();
+      }
       int32_t sum = 0;
       for (int64_t i = 0; i < k; ++i) sum += row[i];
       start_[b * kBlock + s] = (bias == nullptr ? 0 : bias[c]) - (shift_x_ ? 128 * sum : 0);
@@ -140,7 +150,10 @@ __attribute__((target("avx2,fma,prfchw"))) void PointwiseInt8::run_tile(const ui
   const int64_t row = 4 * quads_;
   alignas(32) uint8_t staged[kTile * kMaxK];
   const uint8_t* tile_x = x + p0 * k_;
-  if (shift_x_ || row != k_) {
+  if (gather_) {
+    gather(x, p0, count, staged);
+    tile_x = staged;
+  } else if (shift_x_ || row != k_) {
     stage(tile_x, count, k_, row, shift_x_, staged);
     tile_x = staged;
   }
@@ -188,6 +201,52 @@ __attribute__((target("avx2,fma,prfchw"))) void PointwiseInt8::run_tile(const ui
         std::memcpy(y + (p0 + p) * y_stride + c0 * y_size, out_staged[p],
                     static_cast<size_t>(width * y_size));
     }
+  }
+}
+
+SATURN_AVX2 void PointwiseInt8::gather(const uint8_t* x, int64_t p0, int64_t count, uint8_t* staged) const {
+  const Window& g = window_;
+  const int64_t row = 4 * quads_, run = g.kw * g.c;
+  const uint8_t* const x_end = x + pixels_ / (g.oh * g.ow) * g.h * g.w * g.c;
+  const uint8_t pad = shift_x_ ? 0x80 : 0;  // x = 0
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(pad));
+  // A run of the window moves in whole 32-byte vectors where X may be read that far (the bytes past
+  // the run land where the next run or the padding goes next): the shift rides along, and the
+  // stores are done long before the products read them.
+  const int64_t run_vectors = (run + 31) / 32;
+  const bool vector_runs = row + 32 * run_vectors <= kMaxK;
+  int64_t ow = p0 % g.ow, oh = p0 / g.ow % g.oh, n = p0 / g.ow / g.oh;  // of pixel p0 + p
+  for (int64_t p = 0; p < count; ++p, ++ow) {
+    if (ow == g.ow) {
+      ow = 0;
+      if (++oh == g.oh) oh = 0, ++n;
+    }
+    uint8_t* dst = staged + p * row;
+    const int64_t iw0 = ow * g.stride_w - g.pad_left;
+    const bool columns_inside = iw0 >= 0 && iw0 + g.kw <= g.w;
+    for (int64_t i = 0; i < g.kh; ++i, dst += run) {
+      const int64_t ih = oh * g.stride_h - g.pad_top + i;
+      const uint8_t* src = x + ((n * g.h + ih) * g.w + iw0) * g.c;
+      if (ih < 0 || ih >= g.h) {
+        std::memset(dst, pad, static_cast<size_t>(run));
+      } else if (columns_inside && vector_runs && src + 32 * run_vectors <= x_end) {
+        for (int64_t o = 0; o < 32 * run_vectors; o += 32) {
+          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + o));
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + o), _mm256_xor_si256(v, flip));
+        }
+      } else {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const bool inside = iw0 + j >= 0 && iw0 + j < g.w;
+          uint8_t* to = dst + j * g.c;
+          if (!inside) {
+            std::memset(to, pad, static_cast<size_t>(g.c));
+            continue;
+          }
+          for (int64_t ci = 0; ci < g.c; ++ci) to[ci] = static_cast<uint8_t>(src[j * g.c + ci] ^ pad);
+        }
+      }
+    }
+    std::memset(dst, 0, static_cast<size_t>(row - k_));  // dst is at the window's end
   }
 }
 

@@ -6,7 +6,13 @@
 // channels in registers and folds the bias and the S8 shift into the accumulators' start, so that
 // a 16-channel output costs a conversion, one fma, a clamp and a pack.
 //
-// Scope: X [N, K, H, W] in Nhwc, W [M, K, 1, 1], group 1, stride 1, no pads, K <= kMaxK and
+// Windows: an image stem (C <= kMaxGatheredChannels input channels, a window of C * kh * kw >=
+// kMinGatheredK bytes, any strides and pads, dilation 1) runs as the same product over its windows,
+// gathered per tile of output pixels (im2col): ResNet-50's 7x7 stem 1.01 -> 0.88 ms, AlexNet's
+// 11x11 one 0.57 -> 0.47 ms; MobileNetV2's 3x3 one (27 bytes per window) ran slower (0.14 -> 0.18),
+// as did wider convs (ResNet-50's 3x3 over 64 channels, 0.61 -> 0.65 ms), which stay on oneDNN.
+//
+// Scope: X [N, K, H, W] in Nhwc, W [M, K, 1, 1], group 1, stride 1, no pads (or a Window), K <= kMaxK and
 // K * M <= kMaxWeightBytes (every tile of pixels reads all the weights: ResNet-50's 2048 x 512 ones,
 // 1 MiB, ran at 163 GMAC/s here and at 180 on oneDNN, which blocks them); no residual; Y U8, S8 or F32 in
 // Nhwc; activations as avx2::supports(); a CPU where avx2::available(); weights for which exact_for() holds.
@@ -31,20 +37,29 @@
 namespace saturn::pointwise_int8 {
 
 constexpr int64_t kMaxK = 2048;
+constexpr int64_t kMaxGatheredChannels = 4, kMinGatheredK = 64;
 constexpr int64_t kMaxWeightBytes = 512 * 1024;
 
 // True when the products of an X of `x_type` with weights whose largest |w_q| is `max_abs_weight`
 // (all even: `even_weights`) stay exact (see the header comment).
 bool exact_for(DType x_type, int max_abs_weight, bool even_weights);
 
+// A convolution window gathered per output pixel (im2col) into the K = C * kh * kw bytes the kernel
+// multiplies, in the order kernel row, kernel column, channel: X [N, C, h, w], kernel kh x kw,
+// strides, pads (the bottom and right ones follow from oh and ow), dilation 1; Y [N, M, oh, ow].
+struct Window {
+  int64_t c = 1, h = 1, w = 1, kh = 1, kw = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0, oh = 1, ow = 1;
+};
+
 class PointwiseInt8 {
  public:
-  // `pixels` = N * H * W; `weights` [M, K] s8 row-major with exact_for() true; `bias` M values or
-  // null; `scales` M values alpha_x * alpha_w[m]; `alpha_y` is Y's scale (unused for an F32 Y).
-  // Requires 1 <= K <= kMaxK and avx2::supports(activation).
+  // `pixels` = N * H * W of Y; `weights` [M, K] s8 row-major ([M, C, kh, kw] with a window) with
+  // exact_for() true; `bias` M values or null; `scales` M values alpha_x * alpha_w[m]; `alpha_y` is
+  // Y's scale (unused for an F32 Y); `window` null for a 1x1 stride-1 conv. Requires 1 <= K <= kMaxK
+  // and avx2::supports(activation).
   PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t* weights, const int32_t* bias,
                 const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
-                DType y_type, float alpha_y);
+                DType y_type, float alpha_y, const Window* window = nullptr);
 
   // x and y in Nhwc; runs on the calling thread's OpenMP team. Call only when avx2::available().
   void run(const void* x, void* y) const;
@@ -54,7 +69,12 @@ class PointwiseInt8 {
   void run_tile(const uint8_t* x, uint8_t* y, int64_t p0, int64_t count, int64_t first_block,
                 int64_t end_block) const;
 
+  // The windows of `count` output pixels from p0 on, as rows of 4 * quads_ u8 (zero-padded).
+  void gather(const uint8_t* x, int64_t p0, int64_t count, uint8_t* staged) const;
+
   int64_t pixels_ = 0, k_ = 0, m_ = 0;
+  bool gather_ = false;
+  Window window_;
   int64_t quads_ = 0;   // K / 4, rounded up
   int64_t blocks_ = 0;  // output channel blocks of 16, the last one zero-padded
   bool half_ = false;   // the last block has at most 8 channels and computes only 8

@@ -573,6 +573,52 @@ std::vector<Int8Case> generate_pointwise() {
   return cases;
 }
 
+// Image stems in the same kernel's scope through gathered windows (pointwise_int8.h): 7x7 and 11x11
+// with strides 2 and 4 on small images (windows across every border and at X's end), a batch of
+// 4-channel images, one channel with asymmetric strides and pads, M in whole, half and padded
+// blocks; and a 3x3 stem of 27 bytes per window, which stays on oneDNN.
+std::vector<Int8Case> generate_stems() {
+  struct Stem {
+    int64_t n, c, h, w, m, kh, kw, sh, sw, pt, pl, pb, pr;
+  };
+  const Stem stems[] = {{1, 3, 20, 22, 16, 7, 7, 2, 2, 3, 3, 3, 3},
+                        {1, 3, 27, 27, 24, 11, 11, 4, 4, 2, 2, 2, 2},
+                        {2, 4, 9, 8, 8, 5, 5, 1, 1, 2, 2, 2, 2},
+                        {1, 1, 12, 10, 20, 9, 9, 2, 3, 4, 4, 3, 2},
+                        {1, 3, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1}};
+  const Activation acts[] = {{Kind::Relu, 0.f, 0.f}, {Kind::None, 0.f, 0.f}, {Kind::Clip, 0.f, 6.f},
+                             {Kind::HardSwish, 0.f, 0.f}, {Kind::Swish, 0.f, 0.f, 0.8f, 0.1f}};
+  std::vector<Int8Case> cases;
+  int index = 0;
+  for (const Stem& g : stems)
+    for (DType x_type : {DType::kU8, DType::kS8})
+      for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+        Int8Case c;
+        c.shape.x = {g.n, g.c, g.h, g.w};
+        c.shape.out_channels = g.m;
+        c.shape.group = 1;
+        c.shape.kernel = {g.kh, g.kw};
+        c.shape.strides = {g.sh, g.sw};
+        c.shape.dilations = {1, 1};
+        c.shape.pad_begin = {g.pt, g.pl};
+        c.shape.pad_end = {g.pb, g.pr};
+        c.bias = index % 4 != 1;
+        c.per_channel = index % 5 != 2;
+        c.reduced_weights = true;
+        c.act = acts[index % std::size(acts)];
+        c.x_type = x_type;
+        c.y_type = y_type;
+        c.seed = 1500 + static_cast<uint32_t>(index);
+        std::ostringstream name;
+        name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_m" << g.m << "_"
+             << fb::EnumNameActivationKind(c.act.kind) << "_" << dtype_name(x_type) << "_to_" << dtype_name(y_type);
+        c.name = name.str();
+        cases.push_back(c);
+        ++index;
+      }
+  return cases;
+}
+
 class PointwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
 
 TEST_P(PointwiseInt8Test, MatchesReferenceWithinOneLsb) {
@@ -587,6 +633,20 @@ TEST_P(PointwiseInt8Test, MatchesReferenceWithinOneLsb) {
 INSTANTIATE_TEST_SUITE_P(Pointwise, PointwiseInt8Test, ::testing::ValuesIn(generate_pointwise()),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
+class StemInt8Test : public ::testing::TestWithParam<Int8Case> {};
+
+TEST_P(StemInt8Test, MatchesReferenceWithinOneLsb) {
+  const Int8Case& c = GetParam();
+  Tally t;
+  run_case(c, &t);
+  const int64_t window = c.shape.x[1] * c.shape.kernel[0] * c.shape.kernel[1];
+  EXPECT_EQ(t.own, avx2::available() && window >= pointwise_int8::kMinGatheredK ? 1 : 0)
+      << "Saturn's kernel ran this stem";
+}
+
+INSTANTIATE_TEST_SUITE_P(Stems, StemInt8Test, ::testing::ValuesIn(generate_stems()),
+                         [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
+
 // All cases again, tallied: the fraction of u8/s8 elements where oneDNN and the reference differ
 // (by one LSB; more fails above) stays small, since they can only differ near rounding ties.
 TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
@@ -597,7 +657,7 @@ TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
       run_case(c, &t);
     }
   }
-  for (const auto& family : {generate_depthwise(), generate_depthwise_wide(), generate_pointwise()}) {
+  for (const auto& family : {generate_depthwise(), generate_depthwise_wide(), generate_pointwise(), generate_stems()}) {
     for (const Int8Case& c : family) {
       SCOPED_TRACE(c.name);
       run_case(c, &t);
