@@ -1,4 +1,5 @@
-// Saturn's own INT8 1x1 convolution for AVX2 CPUs, behind the Conv kernel (ops/conv.cc).
+// Saturn's own INT8 1x1 convolution (and image stems, below) for AVX2 CPUs, behind the Conv kernel
+// (ops/conv.cc).
 //
 // Why: oneDNN 2.6's AVX2 INT8 1x1 convolution runs few-input-channel layers (MobileNetV2's
 // expansions, 16-32 input channels into 96-192) no faster than its FP32 one: its epilogue
@@ -12,11 +13,11 @@
 // 11x11 one 0.57 -> 0.47 ms; MobileNetV2's 3x3 one (27 bytes per window) ran slower (0.14 -> 0.18),
 // as did wider convs (ResNet-50's 3x3 over 64 channels, 0.61 -> 0.65 ms), which stay on oneDNN.
 //
-// Scope: X [N, K, H, W] in Nhwc, W [M, K, 1, 1], group 1, stride 1, no pads (or a Window), K <= kMaxK and
-// K * M <= kMaxWeightBytes (every tile of pixels reads all the weights: ResNet-50's 2048 x 512 ones,
-// 1 MiB, ran at 163 GMAC/s here and at 180 on oneDNN, which blocks them); no residual; Y U8, S8 or F32 in
-// Nhwc; activations as avx2::supports(); a CPU where avx2::available(); weights for which exact_for() holds.
-// The Conv kernel (ops/conv.cc) checks it.
+// Scope: X [N, K, H, W] in Nhwc, W [M, K, 1, 1], group 1, stride 1, no pads (or a stem's Window,
+// K then C * kh * kw), K <= kMaxK and K * M <= kMaxWeightBytes (every tile of pixels reads all the
+// weights: ResNet-50's 2048 x 512 ones, 1 MiB, ran at 163 GMAC/s here and at 180 on oneDNN, which
+// blocks them); no residual; Y U8, S8 or F32 in Nhwc; activations as avx2::supports(); a CPU where
+// avx2::available(); weights for which exact_for() holds. The Conv kernel (ops/conv.cc) checks it.
 //
 // Arithmetic: u8 x s8 pairs multiply with vpmaddubsw, whose 16-bit pair sums must not saturate:
 //   - U8 X: |w_q| <= 64 (2 * 255 * 64 < 2^15);
