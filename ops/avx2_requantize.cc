@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <oneapi/dnnl/dnnl.hpp>
 
 namespace saturn::avx2 {
 
@@ -47,12 +46,6 @@ bool supports(const fb::Activation* a) {
     case fb::ActivationKind::Tanh: return false;
     default: return true;
   }
-}
-
-bool available() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                          dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
-  return yes;
 }
 
 }  // namespace saturn::avx2

@@ -4,8 +4,7 @@
 //   activation f with its affine tail); a U8/S8 Y is sat(round_half_even(y / alpha_y)) within
 //   [0, 255] / [-127, 127]; an F32 Y is y.
 // Requantization holds the scalars, built once per kernel; Epilogue is its vector form inside an
-// AVX2 function. Only the functions marked SATURN_AVX2 use AVX2 and FMA: include this header only
-// from files whose callers check the CPU first.
+// AVX2 function (ops/avx2.h: callers check the CPU first).
 #pragma once
 
 #include <immintrin.h>
@@ -13,10 +12,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/avx2.h"
 #include "saturn/dtype.h"
 #include "saturn/schema/saturn_generated.h"
-
-#define SATURN_AVX2 __attribute__((target("avx2,fma")))
 
 namespace saturn::avx2 {
 
@@ -38,10 +36,6 @@ Requantization make_requantization(const fb::Activation* activation, DType y_typ
 
 // True for the activations the epilogue computes (null: none); Sigmoid and Tanh are not among them.
 bool supports(const fb::Activation* activation);
-
-// True when the CPU has AVX2 and FMA and oneDNN's best ISA here is AVX2 (no AVX-512, where
-// oneDNN's own kernels were not measured against Saturn's).
-bool available();
 
 // e^x on 8 lanes (Cephes' expf: x = n ln 2 + r, |r| <= ln 2 / 2, a degree-5 polynomial for e^r,
 // then 2^n into the exponent bits); relative error about 2e-7 on [-87, 88], x clamped to it.

@@ -7,8 +7,8 @@
 
 #include <omp.h>
 
-// Only the functions marked so use AVX2; available() runs on any x86-64.
-#define SATURN_AVX2 __attribute__((target("avx2")))
+#include "ops/avx2.h"
+
 
 namespace saturn::channel_gate_int8 {
 namespace {
@@ -54,10 +54,7 @@ SATURN_AVX2 void gate_pixels(const uint8_t* x, const float* factors, uint8_t* y,
 
 }  // namespace
 
-bool available() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
+bool available() { return avx2::cpu_has_avx2(); }
 
 ChannelGateInt8::ChannelGateInt8(const Shape& shape, DType x_type, DType g_type, DType y_type, float x_scale,
                                  float g_scale)

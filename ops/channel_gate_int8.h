@@ -19,7 +19,7 @@
 
 namespace saturn::channel_gate_int8 {
 
-// True when this CPU runs the kernel (AVX2).
+// True when this CPU runs the kernel (AVX2 and FMA, on any oneDNN ISA: avx2::cpu_has_avx2()).
 bool available();
 
 struct Shape {

@@ -100,8 +100,7 @@ void DepthwiseInt8::run(const void* x, void* y) const {
   }
 }
 
-// prfchw: PREFETCHW below (a no-op on the AVX2 CPUs that predate it, Intel before Broadwell).
-__attribute__((target("avx2,fma,prfchw"))) void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
+SATURN_AVX2_PREFETCHW void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
                                                                        int64_t oh, int64_t first_block,
                                                                        int64_t end_block) const {
   const int taps = static_cast<int>(g_.kh * g_.kw);

@@ -85,7 +85,7 @@ bool exact_for(DType x_type, int max_abs_weight, bool even_weights) {
 PointwiseInt8::PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t* weights, const int32_t* bias,
                              const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
                              DType y_type, float alpha_y, const Window* window)
-    : pixels_(pixels), k_(k), m_(m), gather_(window != nullptr), shift_x_(x_type == DType::kS8), y_type_(y_type) {
+    : pixels_(pixels), k_(k), m_(m), shift_x_(x_type == DType::kS8), y_type_(y_type) {
   if (window != nullptr) window_ = *window;
   quads_ = (k + 3) / 4;
   blocks_ = (m + kBlock - 1) / kBlock;
@@ -103,11 +103,11 @@ PointwiseInt8::PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t*
       // Row c, for a window in the order it is gathered: kernel row, kernel column, input channel.
       std::vector<int8_t> gathered;
       const int8_t* row = weights + c * k;
-      if (gather_) {
-        const int64_t taps = window_.kh * window_.kw;
+      if (window_) {
+        const int64_t taps = window_->kh * window_->kw;
         gathered.resize(static_cast<size_t>(k));
-        for (int64_t ci = 0; ci < window_.c; ++ci)
-          for (int64_t t = 0; t < taps; ++t) gathered[static_cast<size_t>(t * window_.c + ci)] = row[ci * taps + t];
+        for (int64_t ci = 0; ci < window_->c; ++ci)
+          for (int64_t t = 0; t < taps; ++t) gathered[static_cast<size_t>(t * window_->c + ci)] = row[ci * taps + t];
         row = gathered.data();
       }
       int32_t sum = 0;
@@ -143,14 +143,14 @@ void PointwiseInt8::run(const void* x, void* y) const {
   }
 }
 
-__attribute__((target("avx2,fma,prfchw"))) void PointwiseInt8::run_tile(const uint8_t* x, uint8_t* y,
+SATURN_AVX2_PREFETCHW void PointwiseInt8::run_tile(const uint8_t* x, uint8_t* y,
                                                                         int64_t p0, int64_t count,
                                                                         int64_t first_block,
                                                                         int64_t end_block) const {
   const int64_t row = 4 * quads_;
   alignas(32) uint8_t staged[kTile * kMaxK];
   const uint8_t* tile_x = x + p0 * k_;
-  if (gather_) {
+  if (window_) {
     gather(x, p0, count, staged);
     tile_x = staged;
   } else if (shift_x_ || row != k_) {
@@ -164,8 +164,7 @@ __attribute__((target("avx2,fma,prfchw"))) void PointwiseInt8::run_tile(const ui
   // The next tile's output lines are fetched for writing while this one computes: they may sit in
   // the other core's cache (the arena reuses memory across layers), and stores that wait for them
   // stall this core (MobileNetV2's 24 -> 144 channels at 56 x 56: 0.16 ms without, 0.11 with; a
-  // read prefetch gained less). PREFETCHW (target prfchw) executes as a no-op on the AVX2 CPUs that
-  // predate it (Intel before Broadwell).
+  // read prefetch gained less).
   const int64_t c_begin = first_block * kBlock * y_size, c_end = std::min(end_block * kBlock, m_) * y_size;
   for (int64_t p = p0 + kTile; p < std::min(pixels_, p0 + 2 * kTile); ++p)
     for (int64_t offset = c_begin; offset < c_end; offset += 64)
@@ -205,7 +204,7 @@ __attribute__((target("avx2,fma,prfchw"))) void PointwiseInt8::run_tile(const ui
 }
 
 SATURN_AVX2 void PointwiseInt8::gather(const uint8_t* x, int64_t p0, int64_t count, uint8_t* staged) const {
-  const Window& g = window_;
+  const Window& g = *window_;
   const int64_t row = 4 * quads_, run = g.kw * g.c;
   const uint8_t* const x_end = x + pixels_ / (g.oh * g.ow) * g.h * g.w * g.c;
   const uint8_t pad = shift_x_ ? 0x80 : 0;  // x = 0

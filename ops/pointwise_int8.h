@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ops/avx2_requantize.h"
@@ -74,8 +75,7 @@ class PointwiseInt8 {
   void gather(const uint8_t* x, int64_t p0, int64_t count, uint8_t* staged) const;
 
   int64_t pixels_ = 0, k_ = 0, m_ = 0;
-  bool gather_ = false;
-  Window window_;
+  std::optional<Window> window_;  // none: a 1x1 stride-1 conv
   int64_t quads_ = 0;   // K / 4, rounded up
   int64_t blocks_ = 0;  // output channel blocks of 16, the last one zero-padded
   bool half_ = false;   // the last block has at most 8 channels and computes only 8

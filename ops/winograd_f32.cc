@@ -9,7 +9,7 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
-#include "ops/avx2_requantize.h"  // SATURN_AVX2
+#include "ops/avx2.h"
 
 namespace saturn::winograd_f32 {
 namespace {

@@ -400,6 +400,22 @@ INSTANTIATE_TEST_SUITE_P(Conv, ConvInt8Test, ::testing::ValuesIn(generate(false)
 INSTANTIATE_TEST_SUITE_P(ConvTranspose, ConvInt8Test, ::testing::ValuesIn(generate(true)),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
+// A 2D conv over X [n, c, h, w] into m channels in `group` groups: kernel kh x kw, strides sh, sw,
+// pads top, left, bottom, right; dilation 1.
+ConvShape conv2d(int64_t n, int64_t c, int64_t h, int64_t w, int64_t m, int64_t group, int64_t kh, int64_t kw,
+                 int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t pb, int64_t pr) {
+  ConvShape s;
+  s.x = {n, c, h, w};
+  s.out_channels = m;
+  s.group = group;
+  s.kernel = {kh, kw};
+  s.strides = {sh, sw};
+  s.dilations = {1, 1};
+  s.pad_begin = {pt, pl};
+  s.pad_end = {pb, pr};
+  return s;
+}
+
 struct DepthwiseGeometry {
   int64_t n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr;
 };
@@ -414,13 +430,7 @@ Int8Case depthwise_case(const DepthwiseGeometry& g, DType x_type, DType y_type, 
                              {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f},
                              {Kind::Swish, 0.f, 0.f},         {Kind::Swish, 0.f, 0.f, 0.8f, 0.1f}};
   Int8Case c;
-  c.shape.x = {g.n, g.c, g.h, g.w};
-  c.shape.out_channels = c.shape.group = g.c;
-  c.shape.kernel = {g.kh, g.kw};
-  c.shape.strides = {g.sh, g.sw};
-  c.shape.dilations = {1, 1};
-  c.shape.pad_begin = {g.pt, g.pl};
-  c.shape.pad_end = {g.pb, g.pr};
+  c.shape = conv2d(g.n, g.c, g.h, g.w, g.c, g.c, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr);
   c.bias = index % 4 != 1;
   c.per_channel = index % 5 != 2;
   c.reduced_weights = index % 2 == 0;
@@ -490,13 +500,7 @@ TEST(ConvInt8OnePixel, EveryActivationMatchesTheReference) {
     for (DType y_type : {DType::kU8, DType::kS8})
       for (const bool reduced : {true, false}) {
         Int8Case c;
-        c.shape.x = {1, 8, 1, 1};
-        c.shape.out_channels = 16;
-        c.shape.kernel = {1, 1};
-        c.shape.strides = {1, 1};
-        c.shape.dilations = {1, 1};
-        c.shape.pad_begin = {0, 0};
-        c.shape.pad_end = {0, 0};
+        c.shape = conv2d(1, 8, 1, 1, 16, 1, 1, 1, 1, 1, 0, 0, 0, 0);
         c.act = kind == Kind::HardSigmoid ? Activation{kind, 0.2f, 0.5f} : activation_for(kind);
         c.x_type = DType::kU8;
         c.y_type = y_type;
@@ -545,14 +549,7 @@ std::vector<Int8Case> generate_pointwise() {
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
         Int8Case c;
-        c.shape.x = {g.n, g.k, g.h, g.w};
-        c.shape.out_channels = g.m;
-        c.shape.group = 1;
-        c.shape.kernel = {1, 1};
-        c.shape.strides = {1, 1};
-        c.shape.dilations = {1, 1};
-        c.shape.pad_begin = {0, 0};
-        c.shape.pad_end = {0, 0};
+        c.shape = conv2d(g.n, g.k, g.h, g.w, g.m, 1, 1, 1, 1, 1, 0, 0, 0, 0);
         c.bias = index % 4 != 1;
         c.per_channel = index % 5 != 2;
         c.reduced_weights = index % 7 != 3;
@@ -594,14 +591,7 @@ std::vector<Int8Case> generate_stems() {
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
         Int8Case c;
-        c.shape.x = {g.n, g.c, g.h, g.w};
-        c.shape.out_channels = g.m;
-        c.shape.group = 1;
-        c.shape.kernel = {g.kh, g.kw};
-        c.shape.strides = {g.sh, g.sw};
-        c.shape.dilations = {1, 1};
-        c.shape.pad_begin = {g.pt, g.pl};
-        c.shape.pad_end = {g.pb, g.pr};
+        c.shape = conv2d(g.n, g.c, g.h, g.w, g.m, 1, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr);
         c.bias = index % 4 != 1;
         c.per_channel = index % 5 != 2;
         c.reduced_weights = true;

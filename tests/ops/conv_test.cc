@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include "ops/avx2_requantize.h"
+#include "ops/avx2.h"
 #include "ops/ops.h"
 #include "ops/scoped_threads.h"
 #include "tests/ops/fp32_reference.h"

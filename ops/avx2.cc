@@ -1,0 +1,17 @@
+#include "ops/avx2.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace saturn::avx2 {
+
+bool cpu_has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+bool available() {
+  static const bool yes = cpu_has_avx2() && dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
+  return yes;
+}
+
+}  // namespace saturn::avx2
