@@ -1,6 +1,6 @@
-// What Saturn's own AVX2 kernels share about the CPU (depthwise_int8, pointwise_int8,
-// winograd_f32, channel_gate_int8): the target attributes of their AVX2 functions, and whether
-// this CPU runs them. Only functions marked so use AVX2 and FMA; callers check the CPU first.
+// What Saturn's own AVX2 kernels share about the CPU (depthwise_int8, pointwise_int8, winograd_int8,
+// winograd_f32, channel_gate_int8): the target attributes of their AVX2 functions, and whether this
+// CPU runs them. Only functions marked so use AVX2 and FMA; callers check the CPU first.
 #pragma once
 
 #define SATURN_AVX2 __attribute__((target("avx2,fma")))

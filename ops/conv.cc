@@ -4,9 +4,9 @@
 // epilogue are planned in ops/conv_int8.h.
 // Input X is Nhwc when rank 4 (registry policy kNhwc), Plain otherwise; Y has the same layout.
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
-// the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs and FP32 3x3
-// stride-1 convs run on Saturn's own AVX2 kernels instead where those apply (ops/depthwise_int8.h,
-// ops/pointwise_int8.h, ops/winograd_f32.h).
+// the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs and 3x3 stride-1
+// convs (INT8 and FP32) run on Saturn's own AVX2 kernels instead where those apply
+// (ops/depthwise_int8.h, ops/pointwise_int8.h, ops/winograd_int8.h, ops/winograd_f32.h).
 //
 // Row bands: an FP32 2D convolution with a window larger than one pixel, on one image whose output
 // rows split evenly over the threads, runs as one single-threaded primitive per band of output rows,
@@ -32,6 +32,7 @@
 #include "ops/pointwise_int8.h"
 #include "ops/scoped_threads.h"
 #include "ops/winograd_f32.h"
+#include "ops/winograd_int8.h"
 
 namespace saturn {
 namespace {
@@ -57,6 +58,10 @@ class ConvKernel final : public Kernel {
     }
     if (winograd_) {
       winograd_->run(static_cast<const float*>(ctx.input(0)), static_cast<float*>(ctx.output(0)), ctx.scratch());
+      return;
+    }
+    if (winograd_int8_) {
+      winograd_int8_->run(ctx.input(0), ctx.output(0), ctx.scratch());
       return;
     }
     if (plan_.residual) residual_.run(ctx);
@@ -87,6 +92,9 @@ class ConvKernel final : public Kernel {
   // Sets winograd_ when the conv is in winograd_f32.h's scope on this CPU.
   void try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
                         const fb::Activation* activation);
+  // Sets winograd_int8_ when the conv is in winograd_int8.h's scope on this CPU.
+  void try_winograd_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                         const fb::Activation* activation);
   // Sets pointwise_ when the conv is in pointwise_int8.h's scope on this CPU.
   void try_pointwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
                           const fb::Activation* activation);
@@ -102,6 +110,7 @@ class ConvKernel final : public Kernel {
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
   std::unique_ptr<pointwise_int8::PointwiseInt8> pointwise_;
   std::unique_ptr<winograd_f32::WinogradF32> winograd_;
+  std::unique_ptr<winograd_int8::WinogradInt8> winograd_int8_;
   conv_int8::ResidualCopy residual_;
   DnnlStep step_;  // the whole conv, unless it runs in bands_
   struct Band {
@@ -170,7 +179,8 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   try_depthwise_int8(ctx, attrs, options->activation());
   try_pointwise_int8(ctx, attrs, group, options->activation());
   try_winograd_f32(ctx, attrs, group, options->activation());
-  if (depthwise_ || pointwise_ || winograd_) return Status::ok();
+  try_winograd_int8(ctx, attrs, group, options->activation());
+  if (depthwise_ || pointwise_ || winograd_ || winograd_int8_) return Status::ok();
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
 }
 
@@ -234,6 +244,25 @@ void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialA
       activation, omp_get_max_threads());
   ctx.request_scratch(winograd_->scratch_bytes());
   ctx.set_impl("saturn_winograd_f32:avx2");
+}
+
+void ConvKernel::try_winograd_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
+                                   const fb::Activation* activation) {
+  const std::vector<int64_t>& x = ctx.input(0).dims;
+  const std::vector<int64_t>& y = ctx.output(0).dims;
+  if (!plan_.int8 || plan_.depthwise || plan_.residual || group != 1 || x.size() != 4 ||
+      !all_equal(attrs.kernel, 3) || !all_equal(attrs.strides, 1) || !all_equal(attrs.dilations, 1) ||
+      !avx2::supports(activation) || !avx2::available())
+    return;
+  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
+  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  const winograd_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
+  if (!winograd_int8::in_scope(g, bias)) return;
+  winograd_int8_ = std::make_unique<winograd_int8::WinogradInt8>(
+      g, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales, activation, plan_.x_dtype,
+      plan_.y_dtype, plan_.y_scale, omp_get_max_threads());
+  ctx.request_scratch(winograd_int8_->scratch_bytes());
+  ctx.set_impl("saturn_winograd_int8:avx2");
 }
 
 std::vector<ConvKernel::RowRange> ConvKernel::row_bands(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,

@@ -19,6 +19,7 @@
 #include "ops/pointwise_int8.h"
 #include "ops/reference/conv.h"
 #include "ops/reference/quantize.h"
+#include "ops/winograd_int8.h"
 #include "tests/ops/fp32_reference.h"
 #include "tests/ops/kernel_harness.h"
 #include "tests/ops/quant_params.h"
@@ -637,6 +638,73 @@ TEST_P(StemInt8Test, MatchesReferenceWithinOneLsb) {
 INSTANTIATE_TEST_SUITE_P(Stems, StemInt8Test, ::testing::ValuesIn(generate_stems()),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
 
+// 3x3 stride-1 convs in the scope of Saturn's Winograd kernel (winograd_int8.h), which runs them
+// where available() for any s8 weights: partial tiles at odd sizes, no pads, asymmetric and large
+// pads, a batch, chunks of tiles with a remainder group (128 channels), 1024 channels of full-range
+// weights against large inputs (int32 sums near their bound); U8 and S8 X; U8, S8 and F32 Y; the
+// supported activations and tails.
+std::vector<Int8Case> generate_winograd() {
+  struct Geometry {
+    int64_t n, c, h, w, m, pt, pl, pb, pr;
+  };
+  const Geometry geometries[] = {{1, 16, 5, 7, 16, 1, 1, 1, 1},   {2, 32, 6, 6, 48, 1, 1, 1, 1},
+                                 {1, 64, 9, 8, 32, 0, 0, 0, 0},   {1, 16, 4, 11, 32, 2, 0, 1, 2},
+                                 {1, 48, 3, 3, 16, 1, 1, 1, 1},   {1, 128, 10, 12, 32, 1, 1, 1, 1},
+                                 {1, 1024, 4, 3, 16, 1, 1, 1, 1}};
+  const Activation acts[] = {{Kind::Relu, 0.f, 0.f},           {Kind::None, 0.f, 0.f},
+                             {Kind::Clip, 0.f, 6.f},           {Kind::HardSwish, 0.f, 0.f},
+                             {Kind::None, 0.f, 0.f, 0.8f, 0.1f}, activation_for(Kind::LeakyRelu)};
+  std::vector<Int8Case> cases;
+  int index = 0;
+  for (const Geometry& g : geometries)
+    for (DType x_type : {DType::kU8, DType::kS8})
+      for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
+        Int8Case c;
+        c.shape = conv2d(g.n, g.c, g.h, g.w, g.m, 1, 3, 3, 1, 1, g.pt, g.pl, g.pb, g.pr);
+        c.bias = index % 4 != 1;
+        c.per_channel = index % 5 != 2;
+        c.act = acts[index % std::size(acts)];
+        c.x_type = x_type;
+        c.y_type = y_type;
+        c.seed = 1700 + static_cast<uint32_t>(index);
+        std::ostringstream name;
+        name << index << "_c" << g.c << "_m" << g.m << "_" << g.n << "x" << g.h << "x" << g.w << "_pads" << g.pt
+             << g.pl << g.pb << g.pr << "_" << fb::EnumNameActivationKind(c.act.kind)
+             << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type) << "_to_" << dtype_name(y_type);
+        c.name = name.str();
+        cases.push_back(c);
+        ++index;
+      }
+  return cases;
+}
+
+class WinogradInt8Test : public ::testing::TestWithParam<Int8Case> {};
+
+TEST_P(WinogradInt8Test, MatchesReferenceWithinOneLsb) {
+  Tally t;
+  run_case(GetParam(), &t);
+  EXPECT_EQ(t.own, avx2::available() ? 1 : 0) << "Saturn's Winograd kernel ran this case";
+}
+
+INSTANTIATE_TEST_SUITE_P(Winograd, WinogradInt8Test, ::testing::ValuesIn(generate_winograd()),
+                         [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.name; });
+
+// The scope's arithmetic bounds: 4 * (acc + bias) must fit in int32.
+TEST(WinogradInt8Scope, RefusesChannelsAndBiasBeyondTheInt32Bound) {
+  winograd_int8::Geometry g;
+  g.c = 64;
+  g.m = 16;
+  std::vector<int32_t> bias(16, static_cast<int32_t>(winograd_int8::kMaxBias));
+  EXPECT_TRUE(winograd_int8::in_scope(g, bias.data()));
+  EXPECT_TRUE(winograd_int8::in_scope(g, nullptr));
+  bias[7] = -static_cast<int32_t>(winograd_int8::kMaxBias) - 1;
+  EXPECT_FALSE(winograd_int8::in_scope(g, bias.data()));
+  g.c = winograd_int8::kMaxChannels + 16;
+  EXPECT_FALSE(winograd_int8::in_scope(g, nullptr));
+  g.c = 24;  // not a multiple of 16
+  EXPECT_FALSE(winograd_int8::in_scope(g, nullptr));
+}
+
 // All cases again, tallied: the fraction of u8/s8 elements where oneDNN and the reference differ
 // (by one LSB; more fails above) stays small, since they can only differ near rounding ties.
 TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
@@ -647,7 +715,8 @@ TEST(ConvInt8Summary, OffByOneFractionIsSmall) {
       run_case(c, &t);
     }
   }
-  for (const auto& family : {generate_depthwise(), generate_depthwise_wide(), generate_pointwise(), generate_stems()}) {
+  for (const auto& family : {generate_depthwise(), generate_depthwise_wide(), generate_pointwise(), generate_stems(),
+                              generate_winograd()}) {
     for (const Int8Case& c : family) {
       SCOPED_TRACE(c.name);
       run_case(c, &t);
