@@ -6,7 +6,7 @@
 namespace saturn::avx2 {
 
 Requantization make_requantization(const fb::Activation* activation, DType y_type, float alpha_y,
-                                   std::vector<float>* scales) {
+                                   std::vector<float>* scales, float alpha_r) {
   Requantization r;
   r.y_type = y_type;
   if (activation != nullptr) {
@@ -36,6 +36,7 @@ Requantization make_requantization(const fb::Activation* activation, DType y_typ
     r.hi = std::min(r.hi, r.tail_scale * b + r.tail_shift);
     for (float& s : *scales) s *= r.tail_scale;
   }
+  r.residual_scale = r.folded ? alpha_r * r.tail_scale : alpha_r;
   return r;
 }
 

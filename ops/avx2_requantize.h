@@ -1,8 +1,8 @@
 // The requantizing epilogue of Saturn's own AVX2 INT8 convolutions (depthwise_int8.h,
-// pointwise_int8.h), after their int32 accumulators (DESIGN section 2):
-//   real = acc * (alpha_x * alpha_w[c]) in float; y = tail_scale * f(real) + tail_shift (the
-//   activation f with its affine tail); a U8/S8 Y is sat(round_half_even(y / alpha_y)) within
-//   [0, 255] / [-127, 127]; an F32 Y is y.
+// pointwise_int8.h, winograd_int8.h), after their int32 accumulators (DESIGN section 2):
+//   real = acc * (alpha_x * alpha_w[c]) in float, plus alpha_r * r with a residual r; y =
+//   tail_scale * f(real) + tail_shift (the activation f with its affine tail); a U8/S8 Y is
+//   sat(round_half_even(y / alpha_y)) within [0, 255] / [-127, 127]; an F32 Y is y.
 // Requantization holds the scalars, built once per kernel; Epilogue is its vector form inside an
 // AVX2 function (ops/avx2.h: callers check the CPU first).
 #pragma once
@@ -29,10 +29,13 @@ struct Requantization {
   float alpha = 0.f, beta = 0.f;             // f's parameters
   float tail_scale = 1.f, tail_shift = 0.f;  // divided by alpha_y for a U8/S8 Y
   float lo = 0.f, hi = 0.f;
+  float residual_scale = 0.f;  // alpha_r, times tail_scale when folded
   DType y_type = DType::kU8;
 };
+// `alpha_r`: the residual's scale (1 for an F32 one), for kernels that add one (Epilogue::apply
+// with r).
 Requantization make_requantization(const fb::Activation* activation, DType y_type, float alpha_y,
-                                   std::vector<float>* scales);
+                                   std::vector<float>* scales, float alpha_r = 0.f);
 
 // True for the activations the epilogue computes (null: none); Sigmoid and Tanh are not among them.
 bool supports(const fb::Activation* activation);
@@ -62,7 +65,7 @@ struct Epilogue {
   // gives (INT_MIN out of range) saturates to 0 in the packs, as the clamp would.
   bool lower_bound;
   DType y_type;
-  __m256 alpha, beta, tail_scale, tail_shift, lo, hi;
+  __m256 alpha, beta, tail_scale, tail_shift, lo, hi, residual_scale;
 
   SATURN_AVX2 explicit Epilogue(const Requantization& r)
       : kind(r.kind),
@@ -74,15 +77,24 @@ struct Epilogue {
         tail_scale(_mm256_set1_ps(r.tail_scale)),
         tail_shift(_mm256_set1_ps(r.tail_shift)),
         lo(_mm256_set1_ps(r.lo)),
-        hi(_mm256_set1_ps(r.hi)) {}
+        hi(_mm256_set1_ps(r.hi)),
+        residual_scale(_mm256_set1_ps(r.residual_scale)) {}
 
   // y for 8 accumulators `acc` with their `scale`s (already multiplied by tail_scale if folded).
   SATURN_AVX2 __m256 apply(__m256i acc, __m256 scale) const {
-    if (folded) {
-      const __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), scale, tail_shift);
-      return _mm256_min_ps(lower_bound ? _mm256_max_ps(v, lo) : v, hi);
-    }
-    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
+    return finish(_mm256_cvtepi32_ps(acc), scale, folded ? tail_shift : _mm256_setzero_ps());
+  }
+  // The same with the residual values `r` (residual16()) added before the activation.
+  SATURN_AVX2 __m256 apply(__m256i acc, __m256 scale, __m256 r) const {
+    return finish(_mm256_cvtepi32_ps(acc), scale,
+                  _mm256_fmadd_ps(r, residual_scale, folded ? tail_shift : _mm256_setzero_ps()));
+  }
+
+  // y from the accumulators `a` (as floats): f(a * scale + offset) and the tail; folded, the tail
+  // is already in scale and offset.
+  SATURN_AVX2 __m256 finish(__m256 a, __m256 scale, __m256 offset) const {
+    __m256 v = _mm256_fmadd_ps(a, scale, offset);
+    if (folded) return _mm256_min_ps(lower_bound ? _mm256_max_ps(v, lo) : v, hi);
     const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
     switch (kind) {
       case fb::ActivationKind::Relu: v = _mm256_max_ps(v, zero); break;
@@ -139,5 +151,22 @@ struct Epilogue {
 // Slot s of a block of 16 accumulators holds channel kChannel[s] (see Epilogue::store16).
 constexpr int kBlock = 16;
 constexpr int kChannel[kBlock] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
+
+// 16 channels of a residual of `type` (U8, S8 or F32) at `r`, as floats in accumulator lane order:
+// `lo8` channels 0-3 and 8-11, `hi8` channels 4-7 and 12-15.
+SATURN_AVX2 inline void residual16(const uint8_t* r, DType type, __m256& lo8, __m256& hi8) {
+  if (type == DType::kF32) {
+    const __m256 a = _mm256_loadu_ps(reinterpret_cast<const float*>(r));
+    const __m256 b = _mm256_loadu_ps(reinterpret_cast<const float*>(r) + 8);
+    lo8 = _mm256_permute2f128_ps(a, b, 0x20);
+    hi8 = _mm256_permute2f128_ps(a, b, 0x31);
+    return;
+  }
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r));
+  const __m256i words = type == DType::kS8 ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes);
+  // Each word twice in a 32-bit lane, shifted down with its sign: vpunpck{l,h}wd's channel order.
+  lo8 = _mm256_cvtepi32_ps(_mm256_srai_epi32(_mm256_unpacklo_epi16(words, words), 16));
+  hi8 = _mm256_cvtepi32_ps(_mm256_srai_epi32(_mm256_unpackhi_epi16(words, words), 16));
+}
 
 }  // namespace saturn::avx2

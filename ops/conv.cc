@@ -61,7 +61,7 @@ class ConvKernel final : public Kernel {
       return;
     }
     if (winograd_int8_) {
-      winograd_int8_->run(ctx.input(0), ctx.output(0), ctx.scratch());
+      winograd_int8_->run(ctx.input(0), plan_.residual ? ctx.input(3) : nullptr, ctx.output(0), ctx.scratch());
       return;
     }
     if (plan_.residual) residual_.run(ctx);
@@ -250,7 +250,8 @@ void ConvKernel::try_winograd_int8(PrepareContext& ctx, const dnnl_util::Spatial
                                    const fb::Activation* activation) {
   const std::vector<int64_t>& x = ctx.input(0).dims;
   const std::vector<int64_t>& y = ctx.output(0).dims;
-  if (!plan_.int8 || plan_.depthwise || plan_.residual || group != 1 || x.size() != 4 ||
+  const bool nhwc_residual = plan_.residual && ctx.input(3).layout == ctx.output(0).layout;
+  if (!plan_.int8 || plan_.depthwise || (plan_.residual && !nhwc_residual) || group != 1 || x.size() != 4 ||
       !all_equal(attrs.kernel, 3) || !all_equal(attrs.strides, 1) || !all_equal(attrs.dilations, 1) ||
       !avx2::supports(activation) || !avx2::available())
     return;
@@ -258,9 +259,12 @@ void ConvKernel::try_winograd_int8(PrepareContext& ctx, const dnnl_util::Spatial
   const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
   const winograd_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
   if (!winograd_int8::in_scope(g, bias)) return;
+  const winograd_int8::Residual residual{plan_.residual_dtype, plan_.sum_scale};
   winograd_int8_ = std::make_unique<winograd_int8::WinogradInt8>(
       g, static_cast<const int8_t*>(ctx.constant(1)), bias, plan_.output_scales, activation, plan_.x_dtype,
-      plan_.y_dtype, plan_.y_scale, omp_get_max_threads());
+      plan_.y_dtype, plan_.y_scale, omp_get_max_threads(), plan_.residual ? &residual : nullptr);
+  // Each output reads its own residual element just before it is written: Y may take R's bytes.
+  if (plan_.residual) ctx.output_may_reuse_input(3);
   ctx.request_scratch(winograd_int8_->scratch_bytes());
   ctx.set_impl("saturn_winograd_int8:avx2");
 }

@@ -79,8 +79,9 @@ bool in_scope(const Geometry& g, const int32_t* bias) {
 
 WinogradInt8::WinogradInt8(const Geometry& g, const int8_t* weights, const int32_t* bias,
                            const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
-                           DType y_type, float alpha_y, int threads)
+                           DType y_type, float alpha_y, int threads, const Residual* residual)
     : g_(g), threads_(std::max(1, threads)), signed_x_(x_type == DType::kS8), y_type_(y_type) {
+  if (residual != nullptr) r_type_ = residual->type;
   tiles_h_ = (g.oh + 1) / 2;
   tiles_w_ = (g.ow + 1) / 2;
   tiles_ = g.n * tiles_h_ * tiles_w_;
@@ -116,7 +117,8 @@ WinogradInt8::WinogradInt8(const Geometry& g, const int8_t* weights, const int32
       }
     }
   }
-  requantization_ = avx2::make_requantization(activation, y_type, alpha_y, &scales_);
+  requantization_ =
+      avx2::make_requantization(activation, y_type, alpha_y, &scales_, residual == nullptr ? 0.f : residual->alpha);
 }
 
 int64_t WinogradInt8::thread_scratch_bytes() const {
@@ -125,7 +127,7 @@ int64_t WinogradInt8::thread_scratch_bytes() const {
 
 size_t WinogradInt8::scratch_bytes() const { return static_cast<size_t>(threads_ * thread_scratch_bytes()); }
 
-void WinogradInt8::run(const void* x, void* y, void* scratch) const {
+void WinogradInt8::run(const void* x, const void* r, void* y, void* scratch) const {
   const int64_t chunks = (tiles_ + chunk_ - 1) / chunk_;
   const int team = std::min(threads_, omp_get_max_threads());
 #pragma omp parallel num_threads(team)
@@ -138,7 +140,7 @@ void WinogradInt8::run(const void* x, void* y, void* scratch) const {
       transform_input(static_cast<const uint8_t*>(x), t0, count, v);
       for (int64_t b = 0; b < blocks_; ++b) {
         multiply(v, count, b, p);
-        transform_output(p, t0, count, b, static_cast<uint8_t*>(y));
+        transform_output(p, t0, count, b, static_cast<const uint8_t*>(r), static_cast<uint8_t*>(y));
       }
     }
   }
@@ -210,7 +212,7 @@ SATURN_AVX2 void WinogradInt8::multiply(const int16_t* v, int64_t count, int64_t
 }
 
 SATURN_AVX2 void WinogradInt8::transform_output(const int32_t* p, int64_t t0, int64_t count, int64_t b,
-                                                uint8_t* y) const {
+                                                const uint8_t* r, uint8_t* y) const {
   const Epilogue epilogue(requantization_);
   const __m256 scale_lo = _mm256_loadu_ps(scales_.data() + b * kBlock);
   const __m256 scale_hi = _mm256_loadu_ps(scales_.data() + b * kBlock + 8);
@@ -235,11 +237,20 @@ SATURN_AVX2 void WinogradInt8::transform_output(const int32_t* p, int64_t t0, in
         output_rows(row, outputs[h][i]);
       }
     }
-    uint8_t* out = y + (((n * g_.oh + 2 * th) * g_.ow + 2 * tw) * g_.m + b * kBlock) * y_size;
+    const int64_t first = ((n * g_.oh + 2 * th) * g_.ow + 2 * tw) * g_.m + b * kBlock;  // element offset
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < columns; ++j)
-        epilogue.store16(epilogue.apply(outputs[0][i][j], scale_lo), epilogue.apply(outputs[1][i][j], scale_hi),
-                         out + (i * g_.ow + j) * g_.m * y_size);
+      for (int64_t j = 0; j < columns; ++j) {
+        const int64_t at = first + (i * g_.ow + j) * g_.m;
+        if (!r_type_) {
+          epilogue.store16(epilogue.apply(outputs[0][i][j], scale_lo), epilogue.apply(outputs[1][i][j], scale_hi),
+                           y + at * y_size);
+          continue;
+        }
+        __m256 r_lo, r_hi;
+        avx2::residual16(r + at * static_cast<int64_t>(dtype_size(*r_type_)), *r_type_, r_lo, r_hi);
+        epilogue.store16(epilogue.apply(outputs[0][i][j], scale_lo, r_lo),
+                         epilogue.apply(outputs[1][i][j], scale_hi, r_hi), y + at * y_size);
+      }
   }
 }
 

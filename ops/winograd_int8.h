@@ -21,12 +21,15 @@
 //
 // Scope: X [N, C, H, W] U8 or S8 in Nhwc, W [M, C, 3, 3] s8, group 1, stride 1, dilation 1, any pads,
 // C and M multiples of 16, C <= kMaxChannels, 16 * C * M int16 transformed weights at most
-// kMaxWeightBytes, |bias| <= kMaxBias, no residual; Y U8, S8 or F32 in Nhwc; activations as
-// avx2::supports(); a CPU where avx2::available(). The Conv kernel (ops/conv.cc) checks it.
+// kMaxWeightBytes, |bias| <= kMaxBias; Y U8, S8 or F32 in Nhwc; optionally a residual R with Y's
+// dims in Nhwc (U8 or S8 with its scale, F32 for an F32 Y), added before the activation (ResNet's
+// basic blocks); activations as avx2::supports(); a CPU where avx2::available(). The Conv kernel
+// (ops/conv.cc) checks it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ops/avx2_requantize.h"
@@ -48,21 +51,29 @@ struct Geometry {
 // True when C, M, the weights' size and the `bias` (M values or null) are in the scope above.
 bool in_scope(const Geometry& g, const int32_t* bias);
 
+// A residual's type and scale alpha_r (1 for F32).
+struct Residual {
+  DType type = DType::kU8;
+  float alpha = 1.f;
+};
+
 class WinogradInt8 {
  public:
   // `weights` [M, C, 3, 3] s8 row-major; `bias` M values or null; `scales` M values
-  // alpha_x * alpha_w[m]; `alpha_y` is Y's scale (unused for an F32 Y). Requires in_scope() and
-  // avx2::supports(activation). Runs on up to `threads` threads.
+  // alpha_x * alpha_w[m]; `alpha_y` is Y's scale (unused for an F32 Y); `residual` null without one.
+  // Requires in_scope() and avx2::supports(activation). Runs on up to `threads` threads.
   WinogradInt8(const Geometry& g, const int8_t* weights, const int32_t* bias, const std::vector<float>& scales,
-               const fb::Activation* activation, DType x_type, DType y_type, float alpha_y, int threads);
+               const fb::Activation* activation, DType x_type, DType y_type, float alpha_y, int threads,
+               const Residual* residual = nullptr);
 
   // Scratch run() needs: per thread, the transformed inputs of one chunk of tiles and the products
   // of one block of 16 output channels.
   size_t scratch_bytes() const;
 
-  // x and y in Nhwc; `scratch` scratch_bytes(), 64-byte aligned. Runs on the calling thread's
-  // OpenMP team (at most `threads` of it). Call only when avx2::available().
-  void run(const void* x, void* y, void* scratch) const;
+  // x, r (the residual, with one; may be y itself) and y in Nhwc; `scratch` scratch_bytes(),
+  // 64-byte aligned. Runs on the calling thread's OpenMP team (at most `threads` of it). Call only
+  // when avx2::available().
+  void run(const void* x, const void* r, void* y, void* scratch) const;
 
  private:
   // One thread's scratch: v (16 * chunk_ * C int16), then p (16 * chunk_ * 16 int32), 64-byte multiple.
@@ -71,8 +82,9 @@ class WinogradInt8 {
   void transform_input(const uint8_t* x, int64_t t0, int64_t count, int16_t* v) const;
   // Output channel block b of tiles [t0, t0 + count): the 16 products [count x 16] (int32) into p.
   void multiply(const int16_t* v, int64_t count, int64_t b, int32_t* p) const;
-  // The same block's 2x2 outputs from p, requantized into y.
-  void transform_output(const int32_t* p, int64_t t0, int64_t count, int64_t b, uint8_t* y) const;
+  // The same block's 2x2 outputs from p, with the residual r (or null), requantized into y.
+  void transform_output(const int32_t* p, int64_t t0, int64_t count, int64_t b, const uint8_t* r,
+                        uint8_t* y) const;
 
   Geometry g_;
   int64_t tiles_h_ = 0, tiles_w_ = 0, tiles_ = 0;  // 2x2 output tiles per column, per row, in all
@@ -81,6 +93,7 @@ class WinogradInt8 {
   int threads_ = 1;
   bool signed_x_ = false;
   DType y_type_ = DType::kU8;
+  std::optional<DType> r_type_;  // none: no residual
   // Per position, block and input channel pair: two vectors of 8 output channels x 2 input channels
   // of U, in avx2::kChannel's lane order; per block, 4 * bias and the quartered scales in that order.
   std::vector<int16_t> u_;
