@@ -46,12 +46,9 @@ bool supports(const fb::Activation* a) {
 
 WinogradF32::WinogradF32(const Geometry& g, const float* weights, const float* bias, const fb::Activation* activation,
                          int threads)
-    : g_(g), threads_(std::max(1, threads)) {
-  tiles_h_ = (g.oh + 1) / 2;
-  tiles_w_ = (g.ow + 1) / 2;
-  tiles_ = g.n * tiles_h_ * tiles_w_;
+    : g_(g), tiles_(g), threads_(std::max(1, threads)) {
   const int64_t per_tile = 16 * (g.c + g.m) * static_cast<int64_t>(sizeof(float));
-  const int64_t per_thread = (tiles_ + threads_ - 1) / threads_;
+  const int64_t per_thread = (tiles_.count() + threads_ - 1) / threads_;
   chunk_ = std::min(per_thread, std::max(kMinChunk, kChunkBytes / per_tile));
 
   // U = G g G^T per (m, c), in double: rows of G g are g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2,
@@ -101,7 +98,7 @@ size_t WinogradF32::scratch_bytes() const {
 }
 
 void WinogradF32::run(const float* x, float* y, void* scratch) const {
-  const int64_t chunks = (tiles_ + chunk_ - 1) / chunk_;
+  const int64_t chunks = (tiles_.count() + chunk_ - 1) / chunk_;
   const int team = std::min(threads_, omp_get_max_threads());
 #pragma omp parallel num_threads(team)
   {
@@ -109,7 +106,7 @@ void WinogradF32::run(const float* x, float* y, void* scratch) const {
     float* p = v + 16 * chunk_ * g_.c;
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < chunks; ++i) {
-      const int64_t t0 = i * chunk_, count = std::min(chunk_, tiles_ - t0);
+      const int64_t t0 = i * chunk_, count = std::min(chunk_, tiles_.count() - t0);
       transform_input(x, t0, count, v);
       // One single-threaded sgemm per position (nested inside this team).
       for (int64_t xi = 0; xi < 16; ++xi)
@@ -122,14 +119,8 @@ void WinogradF32::run(const float* x, float* y, void* scratch) const {
 
 SATURN_AVX2 void WinogradF32::transform_input(const float* x, int64_t t0, int64_t count, float* v) const {
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t tw = t % tiles_w_, th = t / tiles_w_ % tiles_h_, n = t / tiles_w_ / tiles_h_;
-    const int64_t ih0 = 2 * th - g_.pad_top, iw0 = 2 * tw - g_.pad_left;
-    const float* at[4][4];  // the 4x4 input pixels, null in the padding
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t ih = ih0 + i, iw = iw0 + j;
-        at[i][j] = ih >= 0 && ih < g_.h && iw >= 0 && iw < g_.w ? x + ((n * g_.h + ih) * g_.w + iw) * g_.c : nullptr;
-      }
+    const float* at[4][4];
+    tiles_.input_block(x, t, at);
     float* out = v + (t - t0) * g_.c;
     for (int64_t c = 0; c < g_.c; c += kLanes) {
       __m256 rows[4][4];  // B^T d: rows[a][j]
@@ -152,10 +143,9 @@ SATURN_AVX2 void WinogradF32::transform_output(const float* p, int64_t t0, int64
   const __m256 lo = _mm256_set1_ps(lo_), hi = _mm256_set1_ps(hi_);
   const bool clamp = kind_ != fb::ActivationKind::None;
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t tw = t % tiles_w_, th = t / tiles_w_ % tiles_h_, n = t / tiles_w_ / tiles_h_;
-    const int64_t rows = std::min<int64_t>(2, g_.oh - 2 * th), columns = std::min<int64_t>(2, g_.ow - 2 * tw);
+    const auto [first_pixel, rows, columns] = tiles_.outputs(t);
     const float* in = p + (t - t0) * g_.m;
-    float* out = y + ((n * g_.oh + 2 * th) * g_.ow + 2 * tw) * g_.m;
+    float* out = y + first_pixel * g_.m;
     for (int64_t k = 0; k < g_.m; k += kLanes) {
       __m256 cols[4][2];  // A^T m: cols[b][i] for column b of m
       for (int b = 0; b < 4; ++b) {

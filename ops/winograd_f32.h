@@ -26,17 +26,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/winograd_tiles.h"
 #include "saturn/schema/saturn_generated.h"
 
 namespace saturn::winograd_f32 {
 
 constexpr int64_t kMaxWeightBytes = 4 * 1024 * 1024;
 
-struct Geometry {
-  int64_t n = 1, c = 8, h = 1, w = 1;  // X
-  int64_t pad_top = 0, pad_left = 0;   // the bottom and right pads follow from oh and ow
-  int64_t m = 8, oh = 1, ow = 1;       // Y [N, M, oh, ow]
-};
+using Geometry = winograd::Geometry;
 
 // True for the activations listed above (null: none).
 bool supports(const fb::Activation* activation);
@@ -61,8 +58,8 @@ class WinogradF32 {
   void transform_output(const float* p, int64_t t0, int64_t count, float* y) const;
 
   Geometry g_;
-  int64_t tiles_h_ = 0, tiles_w_ = 0, tiles_ = 0;  // 2x2 output tiles per column, per row, in all
-  int64_t chunk_ = 0;                               // tiles per matrix product
+  winograd::Tiles tiles_;
+  int64_t chunk_ = 0;  // tiles per matrix product
   int threads_ = 1;
   std::vector<float> u_;     // 16 matrices [C x M]: position (i, j) of G g G^T
   std::vector<float> bias_;  // M values (zeros without a bias)

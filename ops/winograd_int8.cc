@@ -80,16 +80,13 @@ bool in_scope(const Geometry& g, const int32_t* bias) {
 WinogradInt8::WinogradInt8(const Geometry& g, const int8_t* weights, const int32_t* bias,
                            const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
                            DType y_type, float alpha_y, int threads, const Residual* residual)
-    : g_(g), threads_(std::max(1, threads)), signed_x_(x_type == DType::kS8), y_type_(y_type) {
+    : g_(g), tiles_(g), threads_(std::max(1, threads)), signed_x_(x_type == DType::kS8), y_type_(y_type) {
   if (residual != nullptr) r_type_ = residual->type;
-  tiles_h_ = (g.oh + 1) / 2;
-  tiles_w_ = (g.ow + 1) / 2;
-  tiles_ = g.n * tiles_h_ * tiles_w_;
   blocks_ = g.m / kBlock;
   // As few chunks as the budget allows, in a multiple of the thread count, of equal size.
   const int64_t most = std::max<int64_t>(kGroup, kChunkBytes / (32 * g.c));
-  const int64_t chunks = ((tiles_ + most - 1) / most + threads_ - 1) / threads_ * threads_;
-  chunk_ = (tiles_ + chunks - 1) / chunks;
+  const int64_t chunks = ((tiles_.count() + most - 1) / most + threads_ - 1) / threads_ * threads_;
+  chunk_ = (tiles_.count() + chunks - 1) / chunks;
 
   const int64_t pairs = g.c / 2;
   u_.assign(static_cast<size_t>(16 * blocks_ * pairs * 32), 0);
@@ -128,7 +125,7 @@ int64_t WinogradInt8::thread_scratch_bytes() const {
 size_t WinogradInt8::scratch_bytes() const { return static_cast<size_t>(threads_ * thread_scratch_bytes()); }
 
 void WinogradInt8::run(const void* x, const void* r, void* y, void* scratch) const {
-  const int64_t chunks = (tiles_ + chunk_ - 1) / chunk_;
+  const int64_t chunks = (tiles_.count() + chunk_ - 1) / chunk_;
   const int team = std::min(threads_, omp_get_max_threads());
 #pragma omp parallel num_threads(team)
   {
@@ -136,7 +133,7 @@ void WinogradInt8::run(const void* x, const void* r, void* y, void* scratch) con
     auto* p = reinterpret_cast<int32_t*>(v + 16 * chunk_ * g_.c);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < chunks; ++i) {
-      const int64_t t0 = i * chunk_, count = std::min(chunk_, tiles_ - t0);
+      const int64_t t0 = i * chunk_, count = std::min(chunk_, tiles_.count() - t0);
       transform_input(static_cast<const uint8_t*>(x), t0, count, v);
       for (int64_t b = 0; b < blocks_; ++b) {
         multiply(v, count, b, p);
@@ -148,14 +145,8 @@ void WinogradInt8::run(const void* x, const void* r, void* y, void* scratch) con
 
 SATURN_AVX2 void WinogradInt8::transform_input(const uint8_t* x, int64_t t0, int64_t count, int16_t* v) const {
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t tw = t % tiles_w_, th = t / tiles_w_ % tiles_h_, n = t / tiles_w_ / tiles_h_;
-    const int64_t ih0 = 2 * th - g_.pad_top, iw0 = 2 * tw - g_.pad_left;
-    const uint8_t* at[4][4];  // the 4x4 input pixels, null in the padding
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t ih = ih0 + i, iw = iw0 + j;
-        at[i][j] = ih >= 0 && ih < g_.h && iw >= 0 && iw < g_.w ? x + ((n * g_.h + ih) * g_.w + iw) * g_.c : nullptr;
-      }
+    const uint8_t* at[4][4];
+    tiles_.input_block(x, t, at);
     int16_t* out = v + (t - t0) * g_.c;
     for (int64_t c = 0; c < g_.c; c += kBlock) {
       __m256i rows[4][4];  // B^T d: rows[a][j]
@@ -218,8 +209,7 @@ SATURN_AVX2 void WinogradInt8::transform_output(const int32_t* p, int64_t t0, in
   const __m256 scale_hi = _mm256_loadu_ps(scales_.data() + b * kBlock + 8);
   const int64_t y_size = static_cast<int64_t>(dtype_size(y_type_));
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t tw = t % tiles_w_, th = t / tiles_w_ % tiles_h_, n = t / tiles_w_ / tiles_h_;
-    const int64_t rows = std::min<int64_t>(2, g_.oh - 2 * th), columns = std::min<int64_t>(2, g_.ow - 2 * tw);
+    const auto [first_pixel, rows, columns] = tiles_.outputs(t);
     const int32_t* in = p + (t - t0) * kBlock;
     __m256i outputs[2][2][2];  // [half][row][column]
     for (int h = 0; h < 2; ++h) {
@@ -237,10 +227,9 @@ SATURN_AVX2 void WinogradInt8::transform_output(const int32_t* p, int64_t t0, in
         output_rows(row, outputs[h][i]);
       }
     }
-    const int64_t first = ((n * g_.oh + 2 * th) * g_.ow + 2 * tw) * g_.m + b * kBlock;  // element offset
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < columns; ++j) {
-        const int64_t at = first + (i * g_.ow + j) * g_.m;
+        const int64_t at = (first_pixel + i * g_.ow + j) * g_.m + b * kBlock;  // element offset
         if (!r_type_) {
           epilogue.store16(epilogue.apply(outputs[0][i][j], scale_lo), epilogue.apply(outputs[1][i][j], scale_hi),
                            y + at * y_size);

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "ops/avx2_requantize.h"
+#include "ops/winograd_tiles.h"
 #include "saturn/dtype.h"
 #include "saturn/schema/saturn_generated.h"
 
@@ -42,11 +43,7 @@ constexpr int64_t kMaxChannels = 1024;
 constexpr int64_t kMaxBias = int64_t{1} << 27;
 constexpr int64_t kMaxWeightBytes = 2 * 1024 * 1024;
 
-struct Geometry {
-  int64_t n = 1, c = 16, h = 1, w = 1;  // X
-  int64_t pad_top = 0, pad_left = 0;    // the bottom and right pads follow from oh and ow
-  int64_t m = 16, oh = 1, ow = 1;       // Y [N, M, oh, ow]
-};
+using Geometry = winograd::Geometry;
 
 // True when C, M, the weights' size and the `bias` (M values or null) are in the scope above.
 bool in_scope(const Geometry& g, const int32_t* bias);
@@ -87,9 +84,9 @@ class WinogradInt8 {
                         uint8_t* y) const;
 
   Geometry g_;
-  int64_t tiles_h_ = 0, tiles_w_ = 0, tiles_ = 0;  // 2x2 output tiles per column, per row, in all
-  int64_t chunk_ = 0;                               // tiles per chunk
-  int64_t blocks_ = 0;                              // output channel blocks of 16
+  winograd::Tiles tiles_;
+  int64_t chunk_ = 0;   // tiles per chunk
+  int64_t blocks_ = 0;  // output channel blocks of 16
   int threads_ = 1;
   bool signed_x_ = false;
   DType y_type_ = DType::kU8;
