@@ -108,12 +108,15 @@ Status make_plan(PrepareContext& ctx, int w_axis, int64_t out_channels, int resi
 }
 
 void scan_weights(const int8_t* w, int64_t count, Plan* plan) {
-  plan->max_abs_weight = 0;
-  plan->even_weights = true;
+  // In locals: stores into *plan, which the int8_t weights may alias, kept the loop from
+  // vectorizing (ResNet-50's 25 M weights took ~10 ms of its load + prepare).
+  int max_abs = 0, odd_bits = 0;
   for (int64_t i = 0; i < count; ++i) {
-    plan->max_abs_weight = std::max(plan->max_abs_weight, std::abs(static_cast<int>(w[i])));
-    plan->even_weights = plan->even_weights && w[i] % 2 == 0;
+    max_abs = std::max(max_abs, std::abs(static_cast<int>(w[i])));
+    odd_bits |= w[i] & 1;
   }
+  plan->max_abs_weight = max_abs;
+  plan->even_weights = odd_bits == 0;
 }
 
 dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation) {
