@@ -640,8 +640,8 @@ INSTANTIATE_TEST_SUITE_P(Stems, StemInt8Test, ::testing::ValuesIn(generate_stems
 
 // 3x3 stride-1 convs in the scope of Saturn's Winograd kernel (winograd_int8.h), which runs them
 // where available() for any s8 weights: partial tiles at odd sizes, no pads, asymmetric and large
-// pads, a batch, chunks of tiles with a remainder group (128 channels), 1024 channels of full-range
-// weights; U8 and S8 X; U8, S8 and F32 Y; the supported activations and tails; residuals of Y's
+// pads, batches (one of odd sizes), a 1x2 image, chunks of tiles with a remainder group (128
+// channels), 1024 channels of full-range weights; U8 and S8 X; U8, S8 and F32 Y; the supported activations and tails; residuals of Y's
 // type and of the other INT8 type (also in Y's bytes); a Plain residual, which stays on oneDNN.
 std::vector<Int8Case> generate_winograd() {
   struct Geometry {
@@ -650,7 +650,8 @@ std::vector<Int8Case> generate_winograd() {
   const Geometry geometries[] = {{1, 16, 5, 7, 16, 1, 1, 1, 1},   {2, 32, 6, 6, 48, 1, 1, 1, 1},
                                  {1, 64, 9, 8, 32, 0, 0, 0, 0},   {1, 16, 4, 11, 32, 2, 0, 1, 2},
                                  {1, 48, 3, 3, 16, 1, 1, 1, 1},   {1, 128, 10, 12, 32, 1, 1, 1, 1},
-                                 {1, 1024, 4, 3, 16, 1, 1, 1, 1}};
+                                 {1, 1024, 4, 3, 16, 1, 1, 1, 1}, {3, 16, 5, 3, 32, 1, 1, 1, 1},
+                                 {1, 32, 1, 2, 16, 1, 1, 1, 1}};
   const Activation acts[] = {{Kind::Relu, 0.f, 0.f},           {Kind::None, 0.f, 0.f},
                              {Kind::Clip, 0.f, 6.f},           {Kind::HardSwish, 0.f, 0.f},
                              {Kind::None, 0.f, 0.f, 0.8f, 0.1f}, activation_for(Kind::LeakyRelu)};
