@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -151,6 +152,17 @@ struct Epilogue {
 // Slot s of a block of 16 accumulators holds channel kChannel[s] (see Epilogue::store16).
 constexpr int kBlock = 16;
 constexpr int kChannel[kBlock] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
+
+// The work items of a kernel over `units` (output rows, tiles of pixels) x `blocks` blocks of
+// channels: units x groups items of per_group blocks each. A unit is split into groups only when
+// there are fewer units than `wanted` items (e.g. 7 x 7 pixels into 1280 channels: 9 tiles).
+struct BlockGroups {
+  int64_t groups, per_group;
+};
+inline BlockGroups split_blocks(int64_t units, int64_t blocks, int64_t wanted) {
+  const int64_t groups = std::clamp<int64_t>((wanted + units - 1) / units, 1, blocks);
+  return {groups, (blocks + groups - 1) / groups};
+}
 
 // 16 channels of a residual of `type` (U8, S8 or F32) at `r`, as floats in accumulator lane order:
 // `lo8` channels 0-3 and 8-11, `hi8` channels 4-7 and 12-15.

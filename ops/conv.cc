@@ -44,6 +44,12 @@ bool all_equal(const std::vector<int64_t>& v, int64_t value) {
   return std::all_of(v.begin(), v.end(), [value](int64_t d) { return d == value; });
 }
 
+// The constant bias B (input 2) as T values, or null without one.
+template <typename T>
+const T* constant_bias(PrepareContext& ctx) {
+  return ctx.num_inputs() > 2 && ctx.has_input(2) ? static_cast<const T*>(ctx.constant(2)) : nullptr;
+}
+
 class ConvKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override;
@@ -195,8 +201,7 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
     return;
   const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                    attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
-  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
-  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  const int32_t* bias = constant_bias<int32_t>(ctx);
   depthwise_ = std::make_unique<depthwise_int8::DepthwiseInt8>(g, static_cast<const int8_t*>(ctx.constant(1)), bias,
                                                                plan_.output_scales, activation, plan_.x_dtype,
                                                                plan_.y_dtype, plan_.y_scale);
@@ -217,8 +222,7 @@ void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
       !pointwise_int8::exact_for(plan_.x_dtype, plan_.max_abs_weight, plan_.even_weights) ||
       !avx2::supports(activation) || !avx2::available())
     return;
-  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
-  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  const int32_t* bias = constant_bias<int32_t>(ctx);
   const std::vector<int64_t>& y = ctx.output(0).dims;
   const pointwise_int8::Window window{x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                       attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
@@ -237,11 +241,9 @@ void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialA
       16 * x[1] * y[1] * static_cast<int64_t>(sizeof(float)) > winograd_f32::kMaxWeightBytes ||
       !winograd_f32::supports(activation) || !avx2::available())
     return;
-  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
   const winograd_f32::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
   winograd_ = std::make_unique<winograd_f32::WinogradF32>(
-      g, static_cast<const float*>(ctx.constant(1)), with_bias ? static_cast<const float*>(ctx.constant(2)) : nullptr,
-      activation, omp_get_max_threads());
+      g, static_cast<const float*>(ctx.constant(1)), constant_bias<float>(ctx), activation, omp_get_max_threads());
   ctx.request_scratch(winograd_->scratch_bytes());
   ctx.set_impl("saturn_winograd_f32:avx2");
 }
@@ -255,8 +257,7 @@ void ConvKernel::try_winograd_int8(PrepareContext& ctx, const dnnl_util::Spatial
       !all_equal(attrs.kernel, 3) || !all_equal(attrs.strides, 1) || !all_equal(attrs.dilations, 1) ||
       !avx2::supports(activation) || !avx2::available())
     return;
-  const bool with_bias = ctx.num_inputs() > 2 && ctx.has_input(2);
-  const auto* bias = with_bias ? static_cast<const int32_t*>(ctx.constant(2)) : nullptr;
+  const int32_t* bias = constant_bias<int32_t>(ctx);
   const winograd_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
   if (!winograd_int8::in_scope(g, bias)) return;
   const winograd_int8::Residual residual{plan_.residual_dtype, plan_.sum_scale};

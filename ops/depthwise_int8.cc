@@ -87,12 +87,10 @@ DepthwiseInt8::DepthwiseInt8(const Geometry& g, const int8_t* weights, const int
 void DepthwiseInt8::run(const void* x, void* y) const {
   const auto* xb = static_cast<const uint8_t*>(x);
   auto* yb = static_cast<uint8_t*>(y);
-  // Work items: (image, output row, group of channel blocks). Rows are split into block groups only
-  // when there are too few rows to keep every thread busy (e.g. 3 x 80 outputs of 480 channels).
+  // Work items: (image, output row, group of channel blocks), 4 per thread: rows are split into
+  // block groups only when there are too few (e.g. 3 x 80 outputs of 480 channels).
   const int64_t rows = g_.n * g_.oh;
-  const int64_t wanted = 4 * static_cast<int64_t>(omp_get_max_threads());
-  const int64_t groups = std::clamp<int64_t>((wanted + rows - 1) / rows, 1, blocks_);
-  const int64_t per_group = (blocks_ + groups - 1) / groups;
+  const auto [groups, per_group] = avx2::split_blocks(rows, blocks_, 4 * static_cast<int64_t>(omp_get_max_threads()));
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < rows * groups; ++i) {
     const int64_t row = i / groups, first = i % groups * per_group;

@@ -128,13 +128,10 @@ PointwiseInt8::PointwiseInt8(int64_t pixels, int64_t k, int64_t m, const int8_t*
 void PointwiseInt8::run(const void* x, void* y) const {
   const auto* xb = static_cast<const uint8_t*>(x);
   auto* yb = static_cast<uint8_t*>(y);
-  // Work items: (tile of pixels, group of channel blocks). Tiles are split into block groups only
-  // when there are too few to share evenly among the threads (e.g. 7 x 7 pixels into 1280 channels:
-  // 9 tiles).
+  // Work items: (tile of pixels, group of channel blocks), 32 per thread so that they share evenly.
   const int64_t tiles = (pixels_ + kTile - 1) / kTile;
-  const int64_t wanted = 32 * static_cast<int64_t>(omp_get_max_threads());
-  const int64_t groups = std::clamp<int64_t>((wanted + tiles - 1) / tiles, 1, blocks_);
-  const int64_t per_group = (blocks_ + groups - 1) / groups;
+  const auto [groups, per_group] =
+      avx2::split_blocks(tiles, blocks_, 32 * static_cast<int64_t>(omp_get_max_threads()));
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < tiles * groups; ++i) {
     const int64_t tile = i / groups, first = i % groups * per_group;

@@ -421,6 +421,27 @@ struct DepthwiseGeometry {
   int64_t n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr;
 };
 
+// Case `index` of a family of 2D convs of `shape`, X of `x_type` into `y_type` with `act`: no bias
+// every 4th case, per-tensor weight scales every 5th.
+Int8Case family_case(const ConvShape& shape, int index, const Activation& act, DType x_type, DType y_type,
+                     uint32_t seed) {
+  Int8Case c;
+  c.shape = shape;
+  c.bias = index % 4 != 1;
+  c.per_channel = index % 5 != 2;
+  c.act = act;
+  c.x_type = x_type;
+  c.y_type = y_type;
+  c.seed = seed;
+  return c;
+}
+
+// "<activation>[_tail]_<x type>_to_<y type>" of case `c`, for its name.
+std::string activation_and_types(const Int8Case& c) {
+  return std::string(fb::EnumNameActivationKind(c.act.kind)) + (c.act.scale != 1.f ? "_tail_" : "_") +
+         dtype_name(c.x_type) + "_to_" + dtype_name(c.y_type);
+}
+
 // Case `index` of a depthwise conv with geometry g; activations, bias, per-channel scales and the
 // weight range vary with the index: full range, the converter's reduced range (even weights up to
 // 126 for an S8 X), or any weights up to 64.
@@ -430,19 +451,12 @@ Int8Case depthwise_case(const DepthwiseGeometry& g, DType x_type, DType y_type, 
                              activation_for(Kind::HardSigmoid), {Kind::HardSwish, 0.f, 0.f},
                              {Kind::HardSwish, 0.f, 0.f, 0.6f, -0.2f}, {Kind::Relu, 0.f, 0.f, -1.5f, 0.3f},
                              {Kind::Swish, 0.f, 0.f},         {Kind::Swish, 0.f, 0.f, 0.8f, 0.1f}};
-  Int8Case c;
-  c.shape = conv2d(g.n, g.c, g.h, g.w, g.c, g.c, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr);
-  c.bias = index % 4 != 1;
-  c.per_channel = index % 5 != 2;
+  Int8Case c = family_case(conv2d(g.n, g.c, g.h, g.w, g.c, g.c, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr),
+                           index, acts[index % std::size(acts)], x_type, y_type, seed);
   c.reduced_weights = index % 2 == 0;
-  c.act = acts[index % std::size(acts)];
-  c.x_type = x_type;
-  c.y_type = y_type;
-  c.seed = seed;
   std::ostringstream name;
-  name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_"
-       << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
-       << "_to_" << dtype_name(y_type) << (c.reduced_weights ? "_w7" : "_w127");
+  name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_" << activation_and_types(c)
+       << (c.reduced_weights ? "_w7" : "_w127");
   c.name = name.str();
   return c;
 }
@@ -549,20 +563,13 @@ std::vector<Int8Case> generate_pointwise() {
   for (const Geometry& g : geometries)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.shape = conv2d(g.n, g.k, g.h, g.w, g.m, 1, 1, 1, 1, 1, 0, 0, 0, 0);
-        c.bias = index % 4 != 1;
-        c.per_channel = index % 5 != 2;
+        Int8Case c = family_case(conv2d(g.n, g.k, g.h, g.w, g.m, 1, 1, 1, 1, 1, 0, 0, 0, 0), index,
+                                 acts[index % std::size(acts)], x_type, y_type, 1300 + static_cast<uint32_t>(index));
         c.reduced_weights = index % 7 != 3;
         c.max_weight = index % 3 == 2 ? 64 : 0;
-        c.act = acts[index % std::size(acts)];
-        c.x_type = x_type;
-        c.y_type = y_type;
-        c.seed = 1300 + static_cast<uint32_t>(index);
         std::ostringstream name;
         name << index << "_k" << g.k << "_m" << g.m << "_" << g.n << "x" << g.h << "x" << g.w << "_"
-             << fb::EnumNameActivationKind(c.act.kind) << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type)
-             << "_to_" << dtype_name(y_type)
+             << activation_and_types(c)
              << (c.max_weight > 0 ? "_w64" : c.reduced_weights ? (x_type == DType::kS8 ? "_w126even" : "_w63") : "_w127");
         c.name = name.str();
         cases.push_back(c);
@@ -591,18 +598,13 @@ std::vector<Int8Case> generate_stems() {
   for (const Stem& g : stems)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.shape = conv2d(g.n, g.c, g.h, g.w, g.m, 1, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr);
-        c.bias = index % 4 != 1;
-        c.per_channel = index % 5 != 2;
+        Int8Case c = family_case(conv2d(g.n, g.c, g.h, g.w, g.m, 1, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr),
+                                 index, acts[index % std::size(acts)], x_type, y_type,
+                                 1500 + static_cast<uint32_t>(index));
         c.reduced_weights = true;
-        c.act = acts[index % std::size(acts)];
-        c.x_type = x_type;
-        c.y_type = y_type;
-        c.seed = 1500 + static_cast<uint32_t>(index);
         std::ostringstream name;
         name << index << "_c" << g.c << "_k" << g.kh << "x" << g.kw << "_s" << g.sh << g.sw << "_m" << g.m << "_"
-             << fb::EnumNameActivationKind(c.act.kind) << "_" << dtype_name(x_type) << "_to_" << dtype_name(y_type);
+             << activation_and_types(c);
         c.name = name.str();
         cases.push_back(c);
         ++index;
@@ -641,8 +643,9 @@ INSTANTIATE_TEST_SUITE_P(Stems, StemInt8Test, ::testing::ValuesIn(generate_stems
 // 3x3 stride-1 convs in the scope of Saturn's Winograd kernel (winograd_int8.h), which runs them
 // where available() for any s8 weights: partial tiles at odd sizes, no pads, asymmetric and large
 // pads, batches (one of odd sizes), a 1x2 image, chunks of tiles with a remainder group (128
-// channels), 1024 channels of full-range weights; U8 and S8 X; U8, S8 and F32 Y; the supported activations and tails; residuals of Y's
-// type and of the other INT8 type (also in Y's bytes); a Plain residual, which stays on oneDNN.
+// channels), 1024 channels of full-range weights; U8 and S8 X; U8, S8 and F32 Y; the supported
+// activations and tails; residuals of Y's type and of the other INT8 type (also in Y's bytes); a
+// Plain residual, which stays on oneDNN.
 std::vector<Int8Case> generate_winograd() {
   struct Geometry {
     int64_t n, c, h, w, m, pt, pl, pb, pr;
@@ -660,21 +663,14 @@ std::vector<Int8Case> generate_winograd() {
   for (const Geometry& g : geometries)
     for (DType x_type : {DType::kU8, DType::kS8})
       for (DType y_type : {DType::kU8, DType::kS8, DType::kF32}) {
-        Int8Case c;
-        c.shape = conv2d(g.n, g.c, g.h, g.w, g.m, 1, 3, 3, 1, 1, g.pt, g.pl, g.pb, g.pr);
-        c.bias = index % 4 != 1;
-        c.per_channel = index % 5 != 2;
-        c.act = acts[index % std::size(acts)];
-        c.x_type = x_type;
-        c.y_type = y_type;
+        Int8Case c = family_case(conv2d(g.n, g.c, g.h, g.w, g.m, 1, 3, 3, 1, 1, g.pt, g.pl, g.pb, g.pr), index,
+                                 acts[index % std::size(acts)], x_type, y_type, 1700 + static_cast<uint32_t>(index));
         c.residual = index % 4 == 1 || index % 4 == 2;
         c.residual_plain = c.residual && index % 5 == 0;
         c.r_type = y_type == DType::kF32 || index % 8 < 4 ? y_type : (y_type == DType::kU8 ? DType::kS8 : DType::kU8);
-        c.seed = 1700 + static_cast<uint32_t>(index);
         std::ostringstream name;
         name << index << "_c" << g.c << "_m" << g.m << "_" << g.n << "x" << g.h << "x" << g.w << "_pads" << g.pt
-             << g.pl << g.pb << g.pr << "_" << fb::EnumNameActivationKind(c.act.kind)
-             << (c.act.scale != 1.f ? "_tail_" : "_") << dtype_name(x_type) << "_to_" << dtype_name(y_type)
+             << g.pl << g.pb << g.pr << "_" << activation_and_types(c)
              << (c.residual ? (c.residual_plain ? "_residualplain_" : "_residual_") + std::string(dtype_name(c.r_type))
                             : "");
         c.name = name.str();
