@@ -1,5 +1,7 @@
 #include "converter/activation.h"
 
+#include "converter/lowering/lowering.h"
+
 #include <cmath>
 #include <limits>
 #include <set>
@@ -8,8 +10,10 @@ namespace saturn::converter {
 
 bool is_activation_op(const ir::Node& n) {
   static const std::set<std::string> kOps{"Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "LeakyRelu", "Tanh"};
-  return n.domain.empty() && kOps.count(n.op_type) > 0;
+  return (n.domain.empty() && kOps.count(n.op_type) > 0) || is_internal_gelu(n);
 }
+
+bool is_internal_gelu(const ir::Node& n) { return n.domain == kInternalDomain && n.op_type == "Gelu"; }
 
 const char* activation_name(ir::ActivationKind kind) {
   switch (kind) {
@@ -22,6 +26,7 @@ const char* activation_name(ir::ActivationKind kind) {
     case ir::ActivationKind::kLeakyRelu: return "LeakyRelu";
     case ir::ActivationKind::kTanh: return "Tanh";
     case ir::ActivationKind::kSwish: return "Swish";
+    case ir::ActivationKind::kGelu: return "Gelu";
   }
   return "?";
 }
@@ -48,6 +53,11 @@ Result<ir::Activation> activation_from_node(const ir::Node& n, const ir::Graph& 
              : op == "Sigmoid" ? ir::ActivationKind::kSigmoid
              : op == "Tanh" ? ir::ActivationKind::kTanh
                             : ir::ActivationKind::kHardSwish;
+    return a;
+  }
+  if (is_internal_gelu(n)) {
+    SATURN_RETURN_IF_ERROR(check_attrs(n, {}));
+    a.kind = ir::ActivationKind::kGelu;
     return a;
   }
   if (op == "HardSigmoid") {

@@ -12,7 +12,7 @@ namespace saturn::converter {
 
 namespace {
 
-static_assert(static_cast<int>(fb::ActivationKind::Swish) == static_cast<int>(ir::ActivationKind::kSwish));
+static_assert(static_cast<int>(fb::ActivationKind::Gelu) == static_cast<int>(ir::ActivationKind::kGelu));
 
 struct Lowered {
   const ir::Node* node;

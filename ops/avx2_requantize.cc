@@ -44,7 +44,8 @@ bool supports(const fb::Activation* a) {
   if (a == nullptr) return true;
   switch (a->kind()) {
     case fb::ActivationKind::Sigmoid:
-    case fb::ActivationKind::Tanh: return false;
+    case fb::ActivationKind::Tanh:
+    case fb::ActivationKind::Gelu: return false;
     default: return true;
   }
 }

@@ -31,6 +31,7 @@ std::vector<EltwiseOp> function_ops(const fb::Activation& a) {
     case fb::ActivationKind::LeakyRelu: return {{alg::eltwise_relu, a.alpha(), 0.f}};
     case fb::ActivationKind::Tanh: return {{alg::eltwise_tanh, 0.f, 0.f}};
     case fb::ActivationKind::Swish: return {{alg::eltwise_swish, 1.f, 0.f}};
+    case fb::ActivationKind::Gelu: return {{alg::eltwise_gelu_erf, 0.f, 0.f}};
   }
   return {};
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Exports torchvision ResNet-50 and MobileNetV2 to ONNX with a fixed input and PyTorch's output.
+"""Exports torchvision ResNet-50, MobileNetV2 and ConvNeXt-T (GELU, LayerNorm) to ONNX with a fixed
+input and PyTorch's output.
 
 For each model NAME this writes, into --out (default models/):
   NAME.onnx        opset 13, input 'input' [1, 3, 224, 224], output 'output' [1, 1000]
@@ -23,6 +24,7 @@ import torchvision
 MODELS = {
     "resnet50": torchvision.models.resnet50,
     "mobilenet_v2": torchvision.models.mobilenet_v2,
+    "convnext_tiny": torchvision.models.convnext_tiny,
 }
 SEED = 20240601
 SHAPE = (1, 3, 224, 224)

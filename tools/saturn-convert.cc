@@ -255,8 +255,12 @@ int main(int argc, char** argv) {
     std::cout << "weights: " << (report.reduced_range ? "reduced range (7 bits)" : "full range (8 bits)") << "\n";
     if (!int8.report_path.empty()) std::cout << "report: wrote " << int8.report_path << "\n";
     if (!q.fp32_node_names.empty()) {
+      // The first few: a transformer has hundreds (its Reshapes, Transposes, Softmaxes).
+      constexpr size_t kListed = 12;
+      const size_t n = q.fp32_node_names.size();
       std::cout << "fp32 nodes:";
-      for (const auto& n : q.fp32_node_names) std::cout << " " << n;
+      for (size_t i = 0; i < std::min(n, kListed); ++i) std::cout << " " << q.fp32_node_names[i];
+      if (n > kListed) std::cout << " ... and " << n - kListed << " more (saturn-inspect shows every tensor's dtype)";
       std::cout << "\n";
     }
     if (!report.check_skipped.empty()) std::cout << "check: skipped (" << report.check_skipped << ")\n";

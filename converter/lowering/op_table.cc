@@ -56,6 +56,7 @@ Result<const OpLowering*> find_lowering(const ir::Node& node) {
         {"Quantize", 0, 1 << 30, lower_quantize},
         {"Dequantize", 0, 1 << 30, lower_dequantize},
         {"ChannelShuffle", 0, 1 << 30, lower_channel_shuffle},
+        {"Gelu", 0, 1 << 30, lower_unary},
     };
     for (const auto& e : kInternal)
       if (node.op_type == e.op_type) return &e;

@@ -1,7 +1,7 @@
-// Activation fusion: first the HardSwish patterns (hardswish_pattern.cc), then every activation
-// node (Relu, Clip with constant bounds, Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh) whose
-// input comes from a Conv, ConvTranspose, Gemm, MatMul or Add/Sub/Mul/Div that has no fused
-// activation yet (or a Relu/Clip that composes with a following Relu/Clip into one clamp, e.g. Relu
+// Activation fusion: first the HardSwish and GELU patterns (hardswish_pattern.cc, gelu_pattern.cc),
+// then every activation node (Relu, Clip with constant bounds, Sigmoid, HardSigmoid, HardSwish,
+// LeakyRelu, Tanh, the internal Gelu) whose input comes from a Conv, ConvTranspose, Gemm, MatMul or
+// Add/Sub/Mul/Div that has no fused activation yet (or a Relu/Clip that composes with a following Relu/Clip into one clamp, e.g. Relu
 // then Clip(0, 6)), when that input feeds only the activation and is not a graph output. The
 // producer takes over the activation and the activation's output name. Swish (SiLU) is fused from
 // its pattern Mul(x, Sigmoid(x)) (either operand order) the same way, when x feeds only the two.
@@ -16,6 +16,7 @@
 namespace saturn::converter {
 
 Status fuse_hardswish_patterns(ir::Graph& graph);  // hardswish_pattern.cc
+Status fuse_gelu_patterns(ir::Graph& graph);       // gelu_pattern.cc
 
 namespace {
 bool can_take_activation(const ir::Node& n) {
@@ -90,6 +91,7 @@ void fuse_swish(ir::Graph& graph) {
 
 Status fuse_activations(ir::Graph& graph) {
   SATURN_RETURN_IF_ERROR(fuse_hardswish_patterns(graph));
+  SATURN_RETURN_IF_ERROR(fuse_gelu_patterns(graph));
   fuse_swish(graph);
   auto consumers = graph.consumers();
   auto producers = graph.producers();

@@ -2,59 +2,25 @@
 //   y = Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)      (also Mul by 1/6 instead of Div by 6)
 //   y = Mul(x, HardSigmoid(x; alpha = 1/6, beta = 0.5))
 // Operands of Add and Mul may come in either order. The intermediates must feed only the pattern.
-#include <algorithm>
-#include <cmath>
-#include <optional>
-
 #include "converter/activation.h"
 #include "converter/passes/passes.h"
+#include "converter/passes/pattern_match.h"
 
 namespace saturn::converter {
 
 namespace {
 
-bool near(double v, double want) { return std::fabs(v - want) <= 1e-6 * std::max(1.0, std::fabs(want)); }
+using pattern::Match;
+using pattern::near;
 
-struct Ctx {
-  ir::Graph& g;
-  std::map<std::string, std::vector<size_t>> consumers;
-  std::map<std::string, size_t> producers;
-
-  std::optional<size_t> only_consumer(const std::string& t) {
-    auto it = consumers.find(t);
-    if (it == consumers.end() || it->second.size() != 1 || g.is_graph_output(t)) return std::nullopt;
-    return it->second[0];
-  }
-  std::optional<double> scalar(const std::string& name) {
-    const ir::Tensor* c = g.constant(name);
-    if (!c || c->numel() != 1) return std::nullopt;
-    return c->as_doubles()[0];
-  }
-  // For a binary node with a scalar-constant operand: the other operand, if the constant is `want`.
-  std::optional<std::string> operand_with_const(const ir::Node& n, double want) {
-    if (n.inputs.size() != 2) return std::nullopt;
-    for (int k = 0; k < 2; ++k)
-      if (auto v = scalar(n.inputs[k]); v && near(*v, want)) return n.inputs[1 - k];
-    return std::nullopt;
-  }
-  bool is(size_t i, const char* op) { return g.nodes[i].op_type == op && g.nodes[i].domain.empty(); }
-};
-
-// Replaces the nodes `pattern` by a HardSwish node x -> y placed at the last of them.
-void rewrite(ir::Graph& g, std::vector<size_t> pattern, const std::string& x, const std::string& y,
+// Replaces the nodes `nodes` by a HardSwish node x -> y placed at the last of them.
+void rewrite(ir::Graph& g, const std::vector<size_t>& nodes, const std::string& x, const std::string& y,
              const std::string& name, int64_t opset) {
-  ir::Node hs = ir::make_node("HardSwish", name, std::max<int64_t>(opset, 14), {x}, {y});
-  const size_t last = *std::max_element(pattern.begin(), pattern.end());
-  std::vector<ir::Node> out;
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    if (k == last) out.push_back(hs);
-    else if (std::find(pattern.begin(), pattern.end(), k) == pattern.end()) out.push_back(std::move(g.nodes[k]));
-  }
-  g.nodes = std::move(out);
+  pattern::replace(g, nodes, ir::make_node("HardSwish", name, std::max<int64_t>(opset, 14), {x}, {y}));
 }
 
 // Tries both patterns ending at node i; true when one was rewritten.
-bool match_at(Ctx& c, size_t i) {
+bool match_at(Match& c, size_t i) {
   ir::Node& n = c.g.nodes[i];
   if (c.is(i, "Clip")) {
     Result<ir::Activation> act = activation_from_node(n, c.g);
@@ -97,13 +63,7 @@ bool match_at(Ctx& c, size_t i) {
 }  // namespace
 
 Status fuse_hardswish_patterns(ir::Graph& graph) {
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    Ctx c{graph, graph.consumers(), graph.producers()};
-    for (size_t i = 0; i < graph.nodes.size() && !changed; ++i) changed = match_at(c, i);
-  }
-  graph.drop_unused_tensors();
+  pattern::rewrite_all(graph, match_at);
   return Status::ok();
 }
 

@@ -10,7 +10,8 @@
 //                           (+ Flatten when keepdims is 0)
 //   5. fold_affine_into_conv  a constant scalar or per-output-channel Mul / Add / Sub after a Conv
 //                           (no fused activation) into its W and B (affine_folding.cc), repeatedly
-//   6. fuse_activations     HardSwish patterns, then activations into Conv/ConvTranspose/Gemm/MatMul/Add..
+//   6. fuse_activations     HardSwish and GELU patterns, then activations into Conv/ConvTranspose/
+//                           Gemm/MatMul/Add..
 //   7. fold_affine_tails    a constant scalar Mul / Add / Sub after a fused activation into its affine
 //                           tail: y = scale * f(x) + shift (ir::Activation), repeatedly
 //   8. remove_dead_nodes

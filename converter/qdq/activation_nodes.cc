@@ -48,6 +48,16 @@ Status add_function(QdqBuilder& b, const ir::Activation& a, const std::string& i
       b.add_node("Mul", name, {in, gate}, {out});
       return Status::ok();
     }
+    case K::kGelu: {  // x * (Erf(x / sqrt(2)) + 1) * 0.5
+      const std::string scaled = b.fresh(out + "_scaled"), erf = b.fresh(out + "_erf"), e = b.fresh(out + "_plus1"),
+                        xe = b.fresh(out + "_xe");
+      b.add_node("Div", name + "_Div", {in, b.add_f32(name + "_sqrt2", {}, {std::sqrt(2.f)})}, {scaled});
+      b.add_node("Erf", name + "_Erf", {scaled}, {erf});
+      b.add_node("Add", name + "_Add", {erf, b.add_f32(name + "_one", {}, {1.f})}, {e});
+      b.add_node("Mul", name + "_Mul", {in, e}, {xe});
+      b.add_node("Mul", name, {xe, b.add_f32(name + "_half", {}, {0.5f})}, {out});
+      return Status::ok();
+    }
     case K::kNone: break;
   }
   return Status::error("QDQ export: no activation to emit for '" + out + "'");

@@ -136,6 +136,8 @@ class Exporter {
       alias_[out] = name_of(in);  // the INT8 tensor is already its dequantized value here
       return Status::ok();
     }
+    if (n.op_type == "Gelu" && !int8_activation(out))
+      return qdq::add_activation(b_, {ir::ActivationKind::kGelu}, name_of(in), out, n.name);
     return Status::error("QDQ export: node '" + n.name + "' (" + n.domain + "." + n.op_type + ") has no ONNX form");
   }
 

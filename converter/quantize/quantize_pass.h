@@ -12,8 +12,9 @@
 //     named in options.fp32_nodes, runs in FP32.
 //   - An INT8 node whose runtime input is F32 reads it through a Quantize node (one per tensor,
 //     shared by every INT8 consumer); an FP32 node whose input is INT8 reads it through a Dequantize
-//     node (one per tensor, shared). An anchor, Add or Mul whose consumers all run in FP32, or whose output
-//     is a graph output, produces F32 directly (no Dequantize). Graph inputs and outputs stay F32 (an
+//     node (one per tensor, shared). An anchor whose consumers all run in FP32, or whose output is a
+//     graph output, produces F32 directly (no Dequantize); an Add or Mul then runs in FP32 (oneDNN
+//     2.6 has no fast INT8 binary with an F32 output; regions.cc). Graph inputs and outputs stay F32 (an
 //     INT8 tensor that is a graph output is renamed "<name>_int8" and a Dequantize produces <name>).
 // Types and scales (real = alpha * q).
 //   - Tensors that must share one scale form a group: a pool, resize or data-movement op's input and

@@ -58,6 +58,7 @@ void append_function(dnnl::post_ops& ops, const fb::Activation* a) {
     case fb::ActivationKind::LeakyRelu: ops.append_eltwise(1.f, alg::eltwise_relu, a->alpha(), 0.f); return;
     case fb::ActivationKind::Tanh: ops.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f); return;
     case fb::ActivationKind::Swish: ops.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f); return;  // x * sigmoid(1 * x)
+    case fb::ActivationKind::Gelu: ops.append_eltwise(1.f, alg::eltwise_gelu_erf, 0.f, 0.f); return;
   }
 }
 

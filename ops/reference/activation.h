@@ -35,6 +35,7 @@ inline double activate_function(const Activation& a, double x) {
     case fb::ActivationKind::LeakyRelu: return x >= 0 ? x : a.alpha * x;
     case fb::ActivationKind::Tanh: return std::tanh(x);
     case fb::ActivationKind::Swish: return x / (1.0 + std::exp(-x));
+    case fb::ActivationKind::Gelu: return x * (1.0 + std::erf(x / std::sqrt(2.0))) / 2;
   }
   return x;
 }

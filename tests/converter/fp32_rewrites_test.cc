@@ -1,8 +1,8 @@
 // Converter rewrites that keep the FP32 result (passes.h): residual Adds fused into Convs
 // (fuse_residual_adds), spatial ReduceMean as GlobalAveragePool (mean_as_global_pool), zero Pads
 // into Conv and AveragePool pads (fold_pads) and ShuffleNet's channel shuffle as ChannelShuffle
-// (fuse_channel_shuffles); the rewritten models compute what the ONNX graphs say (checked against
-// plain C++ loops).
+// (fuse_channel_shuffles) and GELU written out in Erf as one activation (gelu_pattern.cc); the
+// rewritten models compute what the ONNX graphs say (checked against plain C++ loops).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -174,11 +174,12 @@ std::vector<float> shufflenet_unit(const std::vector<float>& x) {
   return y;
 }
 
-std::vector<float> run_model(const Int8Model& m, const std::vector<float>& x) {
+// The model's one output (`y_size` floats) for its one input x.
+std::vector<float> run_model(const Int8Model& m, const std::vector<float>& x, size_t y_size) {
   auto session = Session::create(m.model);
   EXPECT_TRUE(session) << session.status().message();
   if (!session) return {};
-  std::vector<float> y(128);
+  std::vector<float> y(y_size);
   const void* in[] = {x.data()};
   void* out[] = {y.data()};
   const Status st = session.value()->run(in, out);
@@ -194,7 +195,7 @@ TEST(ChannelShuffle, Fp32ShuffleNetUnitRunsTheShuffleAsOneOp) {
   const Int8Model m{bytes.value(), model.value(), {}};
   EXPECT_EQ(m.ops(), (std::vector<std::string>{"Conv", "ChannelShuffle", "Slice", "Slice", "Conv", "Concat"}));
   const std::vector<float> x = random_values(128, 63);
-  const std::vector<float> want = shufflenet_unit(x), y = run_model(m, x);
+  const std::vector<float> want = shufflenet_unit(x), y = run_model(m, x, want.size());
   ASSERT_EQ(y.size(), want.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want[i], 1e-4f) << "at " << i;
 }
@@ -214,7 +215,7 @@ TEST(ChannelShuffle, Int8ShuffleNetUnitShufflesU8Data) {
   EXPECT_EQ(m->output(shuffle)->dtype(), fb::DType::U8);
   EXPECT_EQ(scale_of(m->output(shuffle)), scale_of(m->input(shuffle, 0)));
   const std::vector<float> x = random_values(128, 63);
-  const std::vector<float> want = shufflenet_unit(x), y = run_model(*m, x);
+  const std::vector<float> want = shufflenet_unit(x), y = run_model(*m, x, want.size());
   ASSERT_EQ(y.size(), want.size());
   double signal = 0, noise = 0;
   for (size_t i = 0; i < y.size(); ++i) {
@@ -227,6 +228,93 @@ TEST(ChannelShuffle, Int8ShuffleNetUnitShufflesU8Data) {
   int transposes = 0;
   for (const auto& n : qdq->graph().node()) transposes += n.op_type() == "Transpose";
   EXPECT_EQ(transposes, 1);
+}
+
+// A transformer MLP on 6 tokens of 8 features: GELU (written out as x * (Erf(x / sqrt(2)) + 1) *
+// 0.5) of the input, standalone, then MatMul, Add bias and GELU in torch's order (fused into the
+// Add), then MatMul.
+OnnxBuilder gelu_mlp_model() {
+  OnnxBuilder b(13);
+  b.input("x", {1, 6, 8}).output("y");
+  b.floats("w1", {8, 16}, random_values(128, 71, 0.f, 0.4f)).floats("b1", {16}, random_values(16, 72, 0.f, 0.1f));
+  b.floats("w2", {16, 4}, random_values(64, 73, 0.f, 0.3f));
+  b.floats("sqrt2", {}, {1.41421354f}).floats("one", {}, {1.f}).floats("half", {}, {0.5f});
+  auto gelu = [&b](const std::string& in, const std::string& out, bool torch_order) {
+    b.node("Div", {in, "sqrt2"}, {out + "_s"}, out + "_div");
+    b.node("Erf", {out + "_s"}, {out + "_e"}, out + "_erf");
+    b.node("Add", {out + "_e", "one"}, {out + "_a"}, out + "_add");
+    if (torch_order) {
+      b.node("Mul", {in, out + "_a"}, {out + "_xa"}, out + "_mul_x");
+      b.node("Mul", {out + "_xa", "half"}, {out}, out + "_mul_half");
+    } else {
+      b.node("Mul", {out + "_a", "half"}, {out + "_ah"}, out + "_mul_half");
+      b.node("Mul", {in, out + "_ah"}, {out}, out + "_mul_x");
+    }
+  };
+  gelu("x", "g0", false);
+  b.node("MatMul", {"g0", "w1"}, {"m1"}, "fc1");
+  b.node("Add", {"m1", "b1"}, {"h"}, "fc1_bias");
+  gelu("h", "g1", true);
+  b.node("MatMul", {"g1", "w2"}, {"y"}, "fc2");
+  return b;
+}
+
+std::vector<float> gelu_mlp(const std::vector<float>& x) {
+  const auto gelu = [](double v) { return static_cast<float>(v * (1 + std::erf(v / std::sqrt(2.0))) / 2); };
+  const std::vector<float> w1 = random_values(128, 71, 0.f, 0.4f), b1 = random_values(16, 72, 0.f, 0.1f);
+  const std::vector<float> w2 = random_values(64, 73, 0.f, 0.3f);
+  std::vector<float> y(6 * 4, 0.f);
+  for (int t = 0; t < 6; ++t) {
+    std::vector<float> h(16);
+    for (int j = 0; j < 16; ++j) {
+      double s = b1[j];
+      for (int i = 0; i < 8; ++i) s += double{gelu(x[t * 8 + i])} * w1[i * 16 + j];
+      h[j] = gelu(s);
+    }
+    for (int k = 0; k < 4; ++k) {
+      double s = 0;
+      for (int j = 0; j < 16; ++j) s += double{h[j]} * w2[j * 4 + k];
+      y[t * 4 + k] = static_cast<float>(s);
+    }
+  }
+  return y;
+}
+
+TEST(GeluPattern, Fp32MlpRunsGeluStandaloneAndFused) {
+  auto bytes = convert_onnx_file(gelu_mlp_model().save("gelu_mlp.onnx"), {});
+  ASSERT_TRUE(bytes) << bytes.status().message();
+  auto model = Model::from_bytes(bytes.value());
+  ASSERT_TRUE(model) << model.status().message();
+  const Int8Model m{bytes.value(), model.value(), {}};
+  ASSERT_EQ(m.ops(), (std::vector<std::string>{"Unary", "MatMul", "Binary", "MatMul"}));
+  EXPECT_EQ(m.node("g0_mul_x")->op_as_Unary()->activation()->kind(), fb::ActivationKind::Gelu);
+  EXPECT_EQ(m.node("fc1_bias")->op_as_Binary()->activation()->kind(), fb::ActivationKind::Gelu);
+  const std::vector<float> x = random_values(48, 74, 0.f, 1.5f);
+  const std::vector<float> want = gelu_mlp(x), y = run_model(m, x, want.size());
+  ASSERT_EQ(y.size(), want.size());
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want[i], 1e-4f) << "at " << i;
+}
+
+// In INT8 both GELUs stay FP32 (the MatMuls run INT8); the QDQ export writes them out in Erf again.
+TEST(GeluPattern, Int8MlpAndItsQdqExport) {
+  ConvertOptions options;
+  options.int8.qdq_path = ::testing::TempDir() + "gelu_mlp_qdq.onnx";
+  auto m = convert_int8(gelu_mlp_model().save("gelu_mlp_int8.onnx"), {samples("x", {16, 6, 8}, 75)}, options);
+  ASSERT_TRUE(m) << m.status().message();
+  const std::vector<float> x = random_values(48, 74, 0.f, 1.f);
+  const std::vector<float> want = gelu_mlp(x), y = run_model(*m, x, want.size());
+  ASSERT_EQ(y.size(), want.size());
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    signal += want[i] * want[i];
+    noise += (y[i] - want[i]) * (y[i] - want[i]);
+  }
+  EXPECT_GT(10 * std::log10(signal / noise), 30.0) << "INT8 vs FP32 SQNR in dB";
+  auto qdq = read_onnx_file(options.int8.qdq_path);
+  ASSERT_TRUE(qdq) << qdq.status().message();
+  int erfs = 0;
+  for (const auto& n : qdq->graph().node()) erfs += n.op_type() == "Erf";
+  EXPECT_EQ(erfs, 2);
 }
 
 }  // namespace

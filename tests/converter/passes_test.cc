@@ -1,9 +1,10 @@
-// Graph passes: constant folding, BatchNorm folding, activation fusion, HardSwish and LayerNorm
+// Graph passes: constant folding, BatchNorm folding, activation fusion, HardSwish, GELU and LayerNorm
 // patterns, dead node removal, Pad folding, channel shuffles.
 #include "converter/passes/passes.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "converter/lowering/lowering.h"
@@ -350,6 +351,72 @@ TEST(HardSwishPattern, WrongConstantIsNotMatched) {
   ASSERT_TRUE(fuse_activations(g));
   EXPECT_EQ(op_types(g), (Ops{"Add", "Mul", "Div"}));  // Clip fused into the Add only
   EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kClip);
+}
+
+// GELU as exported, x * (Erf(x / sqrt(2)) + 1) * 0.5, in its three groupings of the products
+// (torch's first), after a MatMul or standalone; `half` is the last factor (0.5 for a GELU).
+enum class GeluForm { kTorch, kHalfFirst, kHalfLast };
+OnnxBuilder gelu_model(GeluForm form, bool after_matmul, float half = 0.5f) {
+  OnnxBuilder b(13);
+  b.input("in", {2, 4}).output("y");
+  b.floats("w", {4, 4}, std::vector<float>(16, 0.5f)).floats("half", {}, {half}).floats("one", {}, {1.f});
+  b.floats("sqrt2", {}, {1.41421354f}).floats("inv_sqrt2", {}, {0.707106769f});
+  std::string x = "in";
+  if (after_matmul) {
+    b.node("MatMul", {"in", "w"}, {"x"}, "matmul");
+    x = "x";
+  }
+  if (form == GeluForm::kTorch) b.node("Div", {x, "sqrt2"}, {"s"}, "div");
+  else b.node("Mul", {"inv_sqrt2", x}, {"s"}, "scale");
+  b.node("Erf", {"s"}, {"e"}, "erf");
+  b.node("Add", {"one", "e"}, {"a"}, "add1");
+  switch (form) {
+    case GeluForm::kTorch:
+      b.node("Mul", {x, "a"}, {"xa"}, "mul_x");
+      b.node("Mul", {"xa", "half"}, {"y"}, "mul_half");
+      break;
+    case GeluForm::kHalfFirst:
+      b.node("Mul", {"half", x}, {"h"}, "mul_half");
+      b.node("Mul", {"a", "h"}, {"y"}, "mul_x");
+      break;
+    case GeluForm::kHalfLast:
+      b.node("Mul", {"a", "half"}, {"ah"}, "mul_half");
+      b.node("Mul", {x, "ah"}, {"y"}, "mul_x");
+      break;
+  }
+  return b;
+}
+
+TEST(GeluPattern, TorchFormFusedIntoMatMul) {
+  OnnxBuilder b = gelu_model(GeluForm::kTorch, true);
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  ASSERT_EQ(op_types(g), Ops{"MatMul"});
+  EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kGelu);
+  EXPECT_EQ(g.nodes[0].outputs[0], "y");
+}
+
+TEST(GeluPattern, OtherGroupingsStandalone) {
+  for (GeluForm form : {GeluForm::kHalfFirst, GeluForm::kHalfLast}) {
+    OnnxBuilder b = gelu_model(form, false);
+    ir::Graph g = import(b);
+    ASSERT_TRUE(fuse_activations(g));
+    ASSERT_EQ(op_types(g), Ops{"Gelu"});
+    EXPECT_EQ(g.nodes[0].domain, kInternalDomain);
+    EXPECT_EQ(g.nodes[0].inputs, std::vector<std::string>{"in"});
+    EXPECT_EQ(g.nodes[0].outputs[0], "y");
+  }
+}
+
+TEST(GeluPattern, WrongConstantIsNotMatched) {
+  for (GeluForm form : {GeluForm::kTorch, GeluForm::kHalfFirst, GeluForm::kHalfLast}) {
+    OnnxBuilder b = gelu_model(form, true, 0.25f);
+    ir::Graph g = import(b);
+    ASSERT_TRUE(fuse_activations(g));
+    const Ops ops = op_types(g);
+    EXPECT_EQ(std::count(ops.begin(), ops.end(), "Erf"), 1);
+    EXPECT_EQ(g.nodes[0].fused.kind, ir::ActivationKind::kNone);
+  }
 }
 
 OnnxBuilder layernorm_model(bool affine) {

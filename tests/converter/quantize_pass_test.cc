@@ -386,6 +386,30 @@ TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
   for (const auto& o : m->report.output_check) EXPECT_GT(o.sqnr_db, 20.0) << o.name;
 }
 
+// Adds whose output no INT8 node reads (here a chain of two, the last a graph output) run in FP32:
+// oneDNN has no fast INT8 binary with an F32 output. The Convs then produce F32 directly.
+TEST(QuantizePass, AddWithoutInt8ReaderRunsInFp32) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 6, 6}).output("y");
+  b.floats("w1", {8, 4, 1, 1}, weights(32, 71, 0.5f)).floats("w2", {8, 4, 1, 1}, weights(32, 72, 0.5f));
+  b.node("Conv", {"x", "w1"}, {"c1"}, "conv1");
+  b.node("Conv", {"x", "w2"}, {"c2"}, "conv2");
+  b.node("Add", {"c1", "c2"}, {"a"}, "add1");
+  b.node("Add", {"a", "c1"}, {"y"}, "add2");
+  auto m = convert_int8(b.save("q_add_f32.onnx"), {samples("x", {8, 4, 6, 6}, 73)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->ops(), (std::vector<std::string>{"Quantize", "Conv", "Conv", "Binary", "Binary"}));
+  for (const char* add : {"add1", "add2"}) {
+    const fb::Node* n = m->node(add);
+    ASSERT_NE(n, nullptr) << add;
+    EXPECT_EQ(m->input(n, 0)->dtype(), fb::DType::F32) << add;
+    EXPECT_EQ(m->input(n, 1)->dtype(), fb::DType::F32) << add;
+    EXPECT_EQ(m->output(n)->dtype(), fb::DType::F32) << add;
+  }
+  ASSERT_EQ(m->report.output_check.size(), 1u);
+  EXPECT_GT(m->report.output_check[0].sqnr_db, 30.0);
+}
+
 // A bias that int32 could not hold at the input's scale (bias_q = b / (alpha_x * alpha_w), here
 // ~4e12 with inputs of 1e-9) raises the weight scales instead of saturating: the output, which is
 // then the bias, stays right (a saturated bias gave 1e-7 for 0.03 in an untrained GoogLeNet).

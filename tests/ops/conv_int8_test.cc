@@ -34,7 +34,7 @@ using Kind = fb::ActivationKind;
 
 constexpr Kind kKinds[] = {Kind::None,        Kind::Relu,      Kind::Clip,      Kind::Sigmoid,
                            Kind::HardSigmoid, Kind::HardSwish, Kind::LeakyRelu, Kind::Tanh,
-                           Kind::Swish};
+                           Kind::Swish,       Kind::Gelu};
 
 struct Int8Case {
   std::string name;

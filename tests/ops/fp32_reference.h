@@ -25,6 +25,7 @@ inline double activate(fb::ActivationKind kind, float alpha, float beta, double 
     case fb::ActivationKind::LeakyRelu: return x >= 0 ? x : alpha * x;
     case fb::ActivationKind::Tanh: return std::tanh(x);
     case fb::ActivationKind::Swish: return x / (1.0 + std::exp(-x));
+    case fb::ActivationKind::Gelu: return x * (1.0 + std::erf(x / std::sqrt(2.0))) / 2;
   }
   return x;
 }

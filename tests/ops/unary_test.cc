@@ -33,6 +33,7 @@ float reference(fb::ActivationKind kind, float alpha, float beta, float xf) {
     case fb::ActivationKind::LeakyRelu: return static_cast<float>(x >= 0 ? x : alpha * x);
     case fb::ActivationKind::Tanh: return static_cast<float>(std::tanh(x));
     case fb::ActivationKind::Swish: return static_cast<float>(x / (1.0 + std::exp(-x)));
+    case fb::ActivationKind::Gelu: return static_cast<float>(x * (1.0 + std::erf(x / std::sqrt(2.0))) / 2);
   }
   return 0.f;
 }
@@ -81,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{fb::ActivationKind::HardSigmoid, 0.2f, 0.5f},
                       Case{fb::ActivationKind::HardSigmoid, 1.f / 6, 0.5f},
                       Case{fb::ActivationKind::HardSwish, 0, 0}, Case{fb::ActivationKind::LeakyRelu, 0.1f, 0},
-                      Case{fb::ActivationKind::Tanh, 0, 0}, Case{fb::ActivationKind::Swish, 0, 0}));
+                      Case{fb::ActivationKind::Tanh, 0, 0}, Case{fb::ActivationKind::Swish, 0, 0},
+                      Case{fb::ActivationKind::Gelu, 0, 0}));
 
 TEST(Unary, RunsTwiceWithSameResult) {
   KernelHarness h(unary(fb::ActivationKind::HardSigmoid, 0.2f, 0.5f));
