@@ -162,13 +162,30 @@ class Validator {
     return Status::ok();
   }
 
-  // Ranges, ops, and producers (at most one per tensor, never a constant).
+  // The node's activation (fused or, for Unary, its function); null for ops without one.
+  static const fb::Activation* activation_of(const fb::Node& nd) {
+    switch (nd.op_type()) {
+      case fb::Op::Conv: return nd.op_as_Conv()->activation();
+      case fb::Op::ConvTranspose: return nd.op_as_ConvTranspose()->activation();
+      case fb::Op::Gemm: return nd.op_as_Gemm()->activation();
+      case fb::Op::MatMul: return nd.op_as_MatMul()->activation();
+      case fb::Op::Unary: return nd.op_as_Unary()->activation();
+      case fb::Op::Binary: return nd.op_as_Binary()->activation();
+      default: return nullptr;
+    }
+  }
+
+  // Ranges, ops, activations, and producers (at most one per tensor, never a constant).
   Status check_nodes() {
     producer_.assign(num_tensors_, -1);
     for (uint32_t n = 0; n < num_nodes(); ++n) {
       const fb::Node& nd = node(n);
       if (nd.op_type() == fb::Op::NONE || nd.op() == nullptr) return Status::error(node_label(n) + ": has no op");
       if (nd.op_type() > fb::Op::MAX) return Status::error(node_label(n) + ": unknown op type (newer file?)");
+      if (const fb::Activation* a = activation_of(nd); a != nullptr && a->kind() > fb::ActivationKind::MAX) {
+        return Status::error(node_label(n) + ": unknown activation kind " + std::to_string(static_cast<int>(a->kind())) +
+                             " (newer file?)");
+      }
       const auto* inputs = nd.inputs();
       for (uint32_t i = 0; i < count(inputs); ++i) {
         const int32_t t = inputs->Get(i);

@@ -9,9 +9,10 @@
 //            axis -1 (per tensor: at most one scale) or within the rank (per channel: dims[axis]
 //            scales).
 //   buffers  buffer 0 empty; every non-empty Buffer.data 64-byte aligned in memory.
-//   nodes    op not NONE; inputs in range or -1 (absent); outputs in range; a tensor produced by
-//            at most one node and never a constant; every present input is a graph input, a
-//            constant or produced by a node; the graph acyclic; nodes in topological order.
+//   nodes    op not NONE; a fused or Unary activation of a known kind; inputs in range or -1
+//            (absent); outputs in range; a tensor produced by at most one node and never a
+//            constant; every present input is a graph input, a constant or produced by a node; the
+//            graph acyclic; nodes in topological order.
 //   graph    inputs and outputs in range; inputs listed once, not produced and not constants;
 //            every output is produced, a graph input or a constant.
 #pragma once

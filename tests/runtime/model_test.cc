@@ -202,6 +202,18 @@ TEST(Model, UnknownDType) {
   EXPECT_EQ(load_error(b), "model '<memory>': tensor 'y' (#1): unknown dtype 9");
 }
 
+// An activation kind past the schema's last (a newer or corrupt file) would otherwise be dropped
+// by the kernels' post-ops without a word.
+TEST(Model, UnknownActivationKind) {
+  ModelBuilder b;
+  const int x = b.add_input("x", {1, 4});
+  const int y = b.add_tensor("y", {1, 4});
+  b.add_unary("act", x, y, static_cast<fb::ActivationKind>(static_cast<int>(fb::ActivationKind::MAX) + 1));
+  b.add_output(y);
+  EXPECT_EQ(load_error(b), "model '<memory>': node 'act' (Unary): unknown activation kind " +
+                               std::to_string(static_cast<int>(fb::ActivationKind::MAX) + 1) + " (newer file?)");
+}
+
 TEST(Model, ScaleNaN) {
   auto b = small_model();
   b.set_quant(2, {0.5f, std::numeric_limits<float>::quiet_NaN()}, 0);
