@@ -78,6 +78,13 @@ class Pass {
     //    than FP32; an activation x activation MatMul's s8 B cannot be reduced offline at all;
     //  - ConvTranspose: jit_uni_deconv is wrong for some shapes and is skipped, and the gemm-based
     //    one ran PP-OCR det's at 0.6 GMAC/s (95 ms against 0.8 ms in FP32).
+    // On any CPU, a Conv over other than rank-4 data (1D, 3D) stays FP32: the runtime keeps only
+    // rank-4 activations channels-last, and oneDNN 2.6's INT8 convolutions on plain NCW / NCDHW data
+    // are its reference ones (ref_int8; R3D-18's INT8 check ran for over 15 minutes).
+    for (const auto& n : g_.nodes) {
+      const ir::Tensor* x = g_.find(n.input(0));
+      if (n.domain.empty() && n.op_type == "Conv" && x != nullptr && x->dims.size() != 4) fp32_nodes.insert(n.name);
+    }
     const auto producers = g_.producers();
     if (o_.reduced_range)
       for (const auto& n : g_.nodes) {

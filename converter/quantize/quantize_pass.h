@@ -37,7 +37,8 @@
 //     is a runtime tensor, and those whose A can go negative unless the runtime runs them as a 1x1
 //     convolution (row-major A: Gemm without transA; B shared by every batch; ops/matmul_int8.h),
 //     stay FP32 then (oneDNN 2.6 has no INT8 kernel for them that is both exact and faster than
-//     FP32 without VNNI; measurements in quantize_pass.cc).
+//     FP32 without VNNI; measurements in quantize_pass.cc). A Conv over 1D or 3D data stays FP32
+//     on any CPU (oneDNN's INT8 convolutions on plain NCW / NCDHW data are reference kernels).
 // Residual fusion: an INT8 Add whose INT8 output is not a graph output and one of whose inputs is
 // produced by an INT8 Conv with no activation and no other consumer becomes that Conv's 4th input
 // R (the Add's other input) with the Add's activation; the Conv takes the Add's place and output.

@@ -355,6 +355,24 @@ TEST(QuantizePass, ReducedRangeKeepsSlowInt8OpsFp32) {
   }
 }
 
+// 1D and 3D convolutions stay FP32 (oneDNN's INT8 ones on plain NCW / NCDHW data are reference
+// kernels); the 2D one between them runs INT8.
+TEST(QuantizePass, OneAndThreeDimensionalConvsStayFp32) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 6}).input("v", {1, 2, 3, 4, 4}).output("y").output("z").output("u");
+  b.floats("w1", {4, 4, 3}, weights(48, 81, 0.5f)).floats("w3", {2, 2, 1, 3, 3}, weights(36, 82, 0.5f));
+  b.floats("w2", {4, 4, 1, 1}, weights(16, 83, 0.5f)).ints("axes", {1}, {3});
+  b.node("Conv", {"x", "w1"}, {"y"}, "conv1d");
+  b.node("Conv", {"v", "w3"}, {"z"}, "conv3d");
+  b.node("Unsqueeze", {"x", "axes"}, {"x4"}, "to_2d");
+  b.node("Conv", {"x4", "w2"}, {"u"}, "conv2d");
+  auto m = convert_int8(b.save("q_rank35.onnx"), {samples("x", {2, 4, 6}, 84), samples("v", {2, 2, 3, 4, 4}, 85)}, {});
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m->input(m->node("conv1d"), 1)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->input(m->node("conv3d"), 1)->dtype(), fb::DType::F32);
+  EXPECT_EQ(m->input(m->node("conv2d"), 1)->dtype(), fb::DType::S8);
+}
+
 // A Mul of two INT8 factors (a squeeze-and-excitation gate: conv + HardSigmoid over the pooled
 // features) runs in INT8; a Mul with an FP32 factor (a standalone Tanh) stays FP32.
 TEST(QuantizePass, MulRunsInInt8WhenBothFactorsDo) {
