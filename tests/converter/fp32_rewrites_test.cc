@@ -174,6 +174,23 @@ std::vector<float> shufflenet_unit(const std::vector<float>& x) {
   return y;
 }
 
+// 10 log10(sum want^2 / sum (got - want)^2).
+double sqnr_db(const std::vector<float>& want, const std::vector<float>& got) {
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    signal += double{want[i]} * want[i];
+    noise += (double{got[i]} - want[i]) * (double{got[i]} - want[i]);
+  }
+  return 10 * std::log10(signal / noise);
+}
+
+// The number of `op` nodes in an ONNX model.
+int count_ops(const onnx::ModelProto& model, const std::string& op) {
+  int n = 0;
+  for (const auto& node : model.graph().node()) n += node.op_type() == op;
+  return n;
+}
+
 // The model's one output (`y_size` floats) for its one input x.
 std::vector<float> run_model(const Int8Model& m, const std::vector<float>& x, size_t y_size) {
   auto session = Session::create(m.model);
@@ -217,17 +234,10 @@ TEST(ChannelShuffle, Int8ShuffleNetUnitShufflesU8Data) {
   const std::vector<float> x = random_values(128, 63);
   const std::vector<float> want = shufflenet_unit(x), y = run_model(*m, x, want.size());
   ASSERT_EQ(y.size(), want.size());
-  double signal = 0, noise = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    signal += want[i] * want[i];
-    noise += (y[i] - want[i]) * (y[i] - want[i]);
-  }
-  EXPECT_GT(10 * std::log10(signal / noise), 30.0) << "INT8 vs FP32 SQNR in dB";
+  EXPECT_GT(sqnr_db(want, y), 30.0) << "INT8 vs FP32 SQNR in dB";
   auto qdq = read_onnx_file(options.int8.qdq_path);
   ASSERT_TRUE(qdq) << qdq.status().message();
-  int transposes = 0;
-  for (const auto& n : qdq->graph().node()) transposes += n.op_type() == "Transpose";
-  EXPECT_EQ(transposes, 1);
+  EXPECT_EQ(count_ops(*qdq, "Transpose"), 1);
 }
 
 // A transformer MLP on 6 tokens of 8 features: GELU (written out as x * (Erf(x / sqrt(2)) + 1) *
@@ -304,17 +314,10 @@ TEST(GeluPattern, Int8MlpAndItsQdqExport) {
   const std::vector<float> x = random_values(48, 74, 0.f, 1.f);
   const std::vector<float> want = gelu_mlp(x), y = run_model(*m, x, want.size());
   ASSERT_EQ(y.size(), want.size());
-  double signal = 0, noise = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    signal += want[i] * want[i];
-    noise += (y[i] - want[i]) * (y[i] - want[i]);
-  }
-  EXPECT_GT(10 * std::log10(signal / noise), 30.0) << "INT8 vs FP32 SQNR in dB";
+  EXPECT_GT(sqnr_db(want, y), 30.0) << "INT8 vs FP32 SQNR in dB";
   auto qdq = read_onnx_file(options.int8.qdq_path);
   ASSERT_TRUE(qdq) << qdq.status().message();
-  int erfs = 0;
-  for (const auto& n : qdq->graph().node()) erfs += n.op_type() == "Erf";
-  EXPECT_EQ(erfs, 2);
+  EXPECT_EQ(count_ops(*qdq, "Erf"), 2);
 }
 
 }  // namespace
