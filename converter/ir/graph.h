@@ -67,7 +67,9 @@ const char* attribute_kind_name(Attribute::Kind k);
 Attribute int_attribute(int64_t v);
 Attribute float_attribute(float v);
 
-enum class ActivationKind { kNone = 0, kRelu, kClip, kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh, kSwish, kGelu };
+enum class ActivationKind {
+  kNone = 0, kRelu, kClip, kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh, kSwish, kGelu
+};
 // y = scale * f(x) + shift with f given by kind, alpha, beta (schema/saturn.fbs, ActivationKind);
 // the affine tail (scale, shift) is set by fold_affine_tails (converter/passes/passes.h).
 struct Activation {

@@ -1,10 +1,11 @@
 // Activation fusion: first the HardSwish and GELU patterns (hardswish_pattern.cc, gelu_pattern.cc),
 // then every activation node (Relu, Clip with constant bounds, Sigmoid, HardSigmoid, HardSwish,
 // LeakyRelu, Tanh, the internal Gelu) whose input comes from a Conv, ConvTranspose, Gemm, MatMul or
-// Add/Sub/Mul/Div that has no fused activation yet (or a Relu/Clip that composes with a following Relu/Clip into one clamp, e.g. Relu
-// then Clip(0, 6)), when that input feeds only the activation and is not a graph output. The
-// producer takes over the activation and the activation's output name. Swish (SiLU) is fused from
-// its pattern Mul(x, Sigmoid(x)) (either operand order) the same way, when x feeds only the two.
+// Add/Sub/Mul/Div that has no fused activation yet (or a Relu/Clip that composes with a following
+// Relu/Clip into one clamp, e.g. Relu then Clip(0, 6)), when that input feeds only the activation
+// and is not a graph output. The producer takes over the activation and the activation's output
+// name. Swish (SiLU) is fused from its pattern Mul(x, Sigmoid(x)) (either operand order) the same
+// way, when x feeds only the two.
 #include <algorithm>
 #include <cmath>
 #include <limits>

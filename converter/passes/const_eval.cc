@@ -98,6 +98,7 @@ Result<ir::Tensor> eval_elementwise(const ir::Node& n, const std::vector<const i
       else if (op == "Mul") fres[i] = a * b;
       else if (op == "Div") fres[i] = a / b;
       else if (op == "Pow") fres[i] = std::pow(a, b);
+      else if (op == "Mod") fres[i] = std::fmod(a, b);  // float Mod requires fmod = 1
       else if (op == "Neg") fres[i] = -a;
       else if (op == "Sqrt") fres[i] = std::sqrt(a);
       else if (op == "Identity") fres[i] = a;
@@ -121,8 +122,13 @@ Result<ir::Tensor> eval_elementwise(const ir::Node& n, const std::vector<const i
     else if (op == "Div") {
       if (b == 0) return node_error(n, "integer division by zero");
       ires[i] = a / b;
+    } else if (op == "Mod") {
+      if (b == 0) return node_error(n, "integer modulo by zero");
+      ires[i] = a % b;  // fmod = 1: the sign of a (C); fmod = 0: the sign of b (Python)
+      if (n.attr_int("fmod", 0) == 0 && ires[i] != 0 && (ires[i] < 0) != (b < 0)) ires[i] += b;
     } else if (op == "Pow") ires[i] = static_cast<int64_t>(std::pow(static_cast<double>(a), static_cast<double>(b)));
     else if (op == "Neg") ires[i] = -a;
+    else if (op == "Not") ires[i] = a == 0;
     else if (op == "Sqrt") ires[i] = static_cast<int64_t>(std::sqrt(static_cast<double>(a)));
     else if (op == "Identity") ires[i] = a;
     else if (op == "Equal") ires[i] = a == b;
@@ -272,9 +278,12 @@ Result<bool> evaluate_node(const ir::Node& n, const ir::Graph& g, std::vector<ir
   else if ((op == "Reshape" && need(2)) || ((op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") && need(1)))
     r = eval_reshape_like(n, g, *ins[0]);
   else if (op == "Transpose" && need(1)) r = eval_transpose(n, *ins[0]);
-  else if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal") && need(2))
+  else if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod" || op == "Pow" || op == "Equal") &&
+           need(2))
     r = eval_elementwise(n, {ins[0], ins[1]});
-  else if ((op == "Neg" || op == "Sqrt" || op == "Identity") && need(1)) r = eval_elementwise(n, {ins[0]});
+  else if ((op == "Neg" || op == "Sqrt" || op == "Identity" || op == "Not") && need(1))
+    r = eval_elementwise(n, {ins[0]});
+  else if (op == "ScatterND" && need(3)) r = eval_scatter_nd(n, *ins[0], *ins[1], *ins[2]);
   else if (op == "Where" && need(3)) r = eval_elementwise(n, {ins[0], ins[1], ins[2]});
   else if (op == "ConstantOfShape" && need(1)) r = eval_constant_of_shape(n, *ins[0]);
   else if (op == "Range" && need(3)) r = eval_range(n, {ins[0], ins[1], ins[2]});

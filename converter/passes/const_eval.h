@@ -29,6 +29,9 @@ int64_t product(const std::vector<int64_t>& dims, size_t from = 0, size_t to = S
 
 // Data-movement evaluators (const_eval_shape.cc). Each returns the single output.
 Result<ir::Tensor> eval_gather(const ir::Node& n, const ir::Tensor& data, const ir::Tensor& idx);
+// ScatterND without reduction: data with the slices that `idx` names replaced by `updates`.
+Result<ir::Tensor> eval_scatter_nd(const ir::Node& n, const ir::Tensor& data, const ir::Tensor& idx,
+                                   const ir::Tensor& updates);
 Result<ir::Tensor> eval_slice(const ir::Node& n, const ir::Graph& g, const ir::Tensor& data);
 Result<ir::Tensor> eval_concat(const ir::Node& n, const std::vector<const ir::Tensor*>& ins);
 Result<ir::Tensor> eval_transpose(const ir::Node& n, const ir::Tensor& data);

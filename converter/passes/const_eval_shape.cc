@@ -68,6 +68,35 @@ Result<ir::Tensor> eval_gather(const ir::Node& n, const ir::Tensor& data, const 
   return gather_elements(data, map, out_dims, n.outputs[0]);
 }
 
+Result<ir::Tensor> eval_scatter_nd(const ir::Node& n, const ir::Tensor& data, const ir::Tensor& idx,
+                                   const ir::Tensor& updates) {
+  if (n.attr_string("reduction", "none") != "none") return Status::error("");  // left to the lowering
+  const int64_t rank = static_cast<int64_t>(data.dims.size());
+  const int64_t k = idx.dims.empty() ? 0 : idx.dims.back();
+  if (k < 1 || k > rank) return node_error(n, "the indices' last dim " + std::to_string(k) + " is not in [1, rank]");
+  if (updates.dtype != data.dtype) return node_error(n, "updates and data have different types");
+  const int64_t count = product(idx.dims, 0, idx.dims.size() - 1), slice = product(data.dims, static_cast<size_t>(k));
+  if (product(updates.dims) != count * slice)
+    return node_error(n, "updates have " + std::to_string(product(updates.dims)) + " elements, expected " +
+                             std::to_string(count * slice));
+  const std::vector<int64_t> strides = strides_of(data.dims);
+  const std::vector<int64_t> indices = idx.as_int64s();
+  const size_t es = ir::elem_size(data.dtype);
+  ir::Tensor out = data;
+  out.name = n.outputs[0];
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < k; ++d) {
+      int64_t i = indices[j * k + d];
+      if (i < -data.dims[d] || i >= data.dims[d])
+        return node_error(n, "index " + std::to_string(i) + " is out of range for dim " + std::to_string(data.dims[d]));
+      offset += (i < 0 ? i + data.dims[d] : i) * strides[d];
+    }
+    std::memcpy(out.data->data() + offset * es, updates.data->data() + j * slice * es, slice * es);
+  }
+  return out;
+}
+
 Result<ir::Tensor> eval_slice(const ir::Node& n, const ir::Graph& g, const ir::Tensor& data) {
   std::vector<int64_t> starts, ends, axes, steps;
   if (n.opset < 10) {

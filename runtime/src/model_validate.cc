@@ -183,8 +183,8 @@ class Validator {
       if (nd.op_type() == fb::Op::NONE || nd.op() == nullptr) return Status::error(node_label(n) + ": has no op");
       if (nd.op_type() > fb::Op::MAX) return Status::error(node_label(n) + ": unknown op type (newer file?)");
       if (const fb::Activation* a = activation_of(nd); a != nullptr && a->kind() > fb::ActivationKind::MAX) {
-        return Status::error(node_label(n) + ": unknown activation kind " + std::to_string(static_cast<int>(a->kind())) +
-                             " (newer file?)");
+        return Status::error(node_label(n) + ": unknown activation kind " +
+                             std::to_string(static_cast<int>(a->kind())) + " (newer file?)");
       }
       const auto* inputs = nd.inputs();
       for (uint32_t i = 0; i < count(inputs); ++i) {

@@ -73,6 +73,33 @@ TEST(ConstantFolding, WeightPreprocessingAndCastSliceChain) {
   EXPECT_EQ(w->as_doubles(), (std::vector<double>{0.5, 1, 1.5, 2}));
 }
 
+// Swin's shifted-window mask, as exported: a zero mask whose regions ScatterND numbers, padding
+// arithmetic in Mod (Python's sign for integers), and Equal / Not / Where / Cast on the result.
+TEST(ConstantFolding, ScatterNdModNotChain) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).output("y", {1, 4});
+  b.ints("zeros", {2, 2}, {0, 0, 0, 0}).ints("idx", {2, 2}, {0, 1, 1, -2}).ints("upd", {2}, {7, 9});
+  b.ints("a", {2}, {-7, 7}).ints("m", {2}, {3, -3}).ints("base", {2}, {3, 6}).ints("zero", {}, {0});
+  b.floats("one", {}, {1.f}).floats("off", {}, {-100.f});
+  b.node("ScatterND", {"zeros", "idx", "upd"}, {"mask"});  // [[0, 7], [9, 0]]
+  b.node("Mod", {"a", "m"}, {"r"});                        // [2, -2]: the divisor's sign
+  OnnxBuilder::attr(b.node("Mod", {"a", "m"}, {"rc"}), "fmod", int64_t{1});  // [-1, 1]: the dividend's
+  b.node("Mul", {"r", "rc"}, {"rr"});
+  b.node("Add", {"rr", "base"}, {"target"});               // [1, 4] only with both signs right
+  b.node("Reshape", {"mask", "target"}, {"flat"});
+  b.node("Equal", {"flat", "zero"}, {"is0"});
+  b.node("Not", {"is0"}, {"set"});
+  b.node("Where", {"set", "off", "one"}, {"w"});           // [1, -100, -100, 1]
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fold_constants(g));
+  ASSERT_EQ(op_types(g), Ops{"Add"});
+  const ir::Tensor* w = g.constant(g.nodes[0].input(1));
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->dims, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(w->as_doubles(), (std::vector<double>{1, -100, -100, 1}));
+}
+
 // Conv(1x1, 2->2) + BatchNormalization; returns the model.
 OnnxBuilder conv_bn(bool standalone) {
   OnnxBuilder b(13);
