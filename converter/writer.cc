@@ -1,5 +1,6 @@
-#include <algorithm>
 #include "converter/writer.h"
+
+#include <algorithm>
 
 #include <cstring>
 #include <map>
@@ -68,6 +69,9 @@ Status check_input_types(const ir::Graph& g, const ir::Node& n, const LoweredNod
   return Status::ok();
 }
 
+// Node errors listed one by one; beyond them only the count per op type.
+constexpr size_t kListedErrors = 40;
+
 }  // namespace
 
 Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const std::string& source_sha256,
@@ -75,6 +79,7 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
   flatbuffers::FlatBufferBuilder fbb(1 << 20);
   std::vector<Lowered> lowered;
   std::vector<std::string> errors;
+  std::map<std::string, int> failed_ops;  // op type -> nodes of it that cannot be converted
   bool all_unsupported = true;
   for (const auto& n : graph.nodes) {
     Result<LoweredNode> r = Status::error("");
@@ -88,6 +93,7 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
     Status st = r ? check_input_types(graph, n, r.value(), quant) : r.status();
     if (!st) {
       errors.push_back(st.message());
+      ++failed_ops[(n.domain.empty() ? "" : n.domain + ".") + n.op_type];
       if (st.message().rfind("unsupported", 0) != 0) all_unsupported = false;
       continue;
     }
@@ -106,7 +112,19 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
   if (!errors.empty()) {
     std::string msg = (all_unsupported ? std::string("unsupported: ") : std::string()) + std::to_string(errors.size()) +
                       " node(s) of the model cannot be converted:";
-    for (const auto& e : errors) msg += "\n  " + e;
+    // A detection model fails on thousands of nodes: first the count per op, then the first ones.
+    if (errors.size() > kListedErrors) {
+      std::vector<std::pair<int, std::string>> by_count;
+      for (const auto& [op, count] : failed_ops) by_count.push_back({-count, op});
+      std::sort(by_count.begin(), by_count.end());
+      msg += "\n  by op:";
+      for (size_t i = 0; i < by_count.size(); ++i) {
+        msg += i ? ", " : " ";
+        msg += by_count[i].second + " (" + std::to_string(-by_count[i].first) + ")";
+      }
+    }
+    for (size_t i = 0; i < std::min(errors.size(), kListedErrors); ++i) msg += "\n  " + errors[i];
+    if (errors.size() > kListedErrors) msg += "\n  ... and " + std::to_string(errors.size() - kListedErrors) + " more";
     return Status::error(msg);
   }
 

@@ -1,8 +1,9 @@
 // Writer: ir::Graph (after the passes) -> Saturn FlatBuffers model bytes (schema/saturn.fbs).
 //
 // Every node is lowered through the op table (converter/lowering/lowering.h) before anything is
-// written; when any node fails, one error lists every failing node (name, op type, opset), and
-// begins with "unsupported" when all failures are unsupported ops/attributes/types.
+// written; when any node fails, one error lists the failing nodes (name, op type, opset; beyond
+// the first 40, a count of them per op type comes first and the rest are counted), and begins
+// with "unsupported" when all failures are unsupported ops/attributes/types.
 // Output: schema_version = kSchemaVersion, producer from the ONNX producer fields, converter
 // "saturn-convert <kVersion>", source_sha256 as given, buffer 0 empty, one 64-byte aligned buffer
 // per constant, tensors with their ONNX names and inferred dims, nodes in topological order, the

@@ -119,6 +119,28 @@ TEST(Writer, EveryUnsupportedNodeIsListedInOneError) {
   EXPECT_FALSE(contains(msg, "'fine'")) << msg;
 }
 
+// Thousands of failing nodes (a detection model's NMS): the count per op type, then the first 40.
+TEST(Writer, ManyUnsupportedNodesAreSummedUpByOp) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).output("y");
+  std::string in = "x";
+  for (int i = 0; i < 45; ++i) {
+    const std::string index = std::to_string(i);
+    const std::string out = i == 44 ? std::string("y") : std::string("t").append(index);
+    b.node(i % 3 == 0 ? "Cos" : "Sin", {in}, {out}, std::string("n").append(index));
+    in = out;
+  }
+  auto r = convert_onnx_file(b.save("many_unsupported.onnx"), {});
+  ASSERT_FALSE(r);
+  const std::string msg = r.status().message();
+  EXPECT_EQ(msg.rfind("unsupported: 45 node(s) of the model cannot be converted:\n  by op: Sin (30), Cos (15)\n", 0),
+            0u)
+      << msg;
+  EXPECT_TRUE(contains(msg, "node 'n39' (Cos, opset 13)")) << msg;
+  EXPECT_FALSE(contains(msg, "node 'n40'")) << msg;
+  EXPECT_TRUE(contains(msg, "\n  ... and 5 more")) << msg;
+}
+
 TEST(Writer, UnsupportedAttributesAreNamed) {
   OnnxBuilder b(13);
   b.input("x", {1, 1, 4, 4}).output("y").output("z");
