@@ -132,24 +132,23 @@ class BinaryKernel final : public Kernel {
       const dnnl::engine& engine = ctx.engine();
       const int r = std::max<int>(1, static_cast<int>(rank));
       ScratchPlan plan;
-      dnnl::memory::desc a_md = operand_desc(a, r);
-      size_t a_offset = 0;
-      if (expand_a) {
-        // A broadcast to the output's dims, plain, in scratch.
-        std::vector<int64_t> strides = op_util::strides(a.dims, a.layout);
-        strides.insert(strides.begin(), rank - a.dims.size(), 0);
+      expansions_.clear();
+      // Input `input` (of dims `t`) broadcast to the output's dims, plain, in scratch.
+      const auto expanded = [&](int input, const TensorDesc& t) {
+        std::vector<int64_t> strides = op_util::strides(t.dims, t.layout);
+        strides.insert(strides.begin(), rank - t.dims.size(), 0);
+        const std::vector<int64_t> p = padded(t.dims, rank);
         for (size_t d = 0; d < rank; ++d) {
-          if (pa[d] == 1) strides[d] = 0;
+          if (p[d] == 1) strides[d] = 0;
         }
-        expand_ = StridedCopy(out_dims, strides, dtype_size(a.dtype));
         TensorDesc full = out;
-        full.dtype = a.dtype;
+        full.dtype = t.dtype;
         full.layout = Layout::kPlain;
-        a_md = dnnl_util::memory_desc(full, r);
-        a_offset = plan.reserve(full.bytes());
-        expand_offset_ = a_offset;
-      }
-      const dnnl::memory::desc b_md = operand_desc(b, r);
+        const size_t offset = plan.reserve(full.bytes());
+        expansions_.push_back({input, StridedCopy(out_dims, strides, dtype_size(t.dtype)), offset});
+        return dnnl_util::memory_desc(full, r);
+      };
+      dnnl::memory::desc md[2] = {expand_a ? expanded(0, a) : operand_desc(a, r), operand_desc(b, r)};
       const dnnl::memory::desc dst_md = operand_desc(out, r);
 
       dnnl::post_ops post_ops;
@@ -167,22 +166,36 @@ class BinaryKernel final : public Kernel {
       }
       attr.set_post_ops(post_ops);
 
-      const dnnl::memory::desc& src0_md = swap ? b_md : a_md;
-      const dnnl::memory::desc& src1_md = swap ? a_md : b_md;
-      const dnnl::binary::desc desc(algorithm, src0_md, src1_md, dst_md);
-      const dnnl::binary::primitive_desc pd(desc, attr, engine);
-      step_.set_primitive(dnnl::binary(pd));
-      if (expand_a) {
-        step_.bind_scratch(DNNL_ARG_SRC_0, a_md, engine, a_offset);
-      } else {
-        step_.bind_input(swap ? DNNL_ARG_SRC_1 : DNNL_ARG_SRC_0, a_md, engine, 0);
+      const int src0 = swap ? 1 : 0, src1 = 1 - src0;
+      const auto primitive_desc = [&] {
+        const dnnl::binary::desc desc(algorithm, md[src0], md[src1], dst_md);
+        return dnnl::binary::primitive_desc(desc, attr, engine);
+      };
+      dnnl::binary::primitive_desc pd = primitive_desc();
+      // oneDNN 2.6 broadcasts src1 fast only per tensor, per channel or along whole trailing dims; for
+      // others (Swin's window mask, [1, 64, 1, 49, 49] added to [1, 64, 3, 49, 49]: 25 ms) it takes
+      // its reference kernel. Then src1 is broadcast explicitly (0.4 ms there) and the jit kernel
+      // adds full tensors.
+      const bool src1_full = src1 == 0 ? a_full : b_full;
+      if (dnnl_util::impl_name(pd).rfind("ref", 0) == 0 && !src1_full && out.layout == Layout::kPlain) {
+        md[src1] = expanded(src1, ctx.input(src1));
+        pd = primitive_desc();
       }
-      step_.bind_input(swap ? DNNL_ARG_SRC_0 : DNNL_ARG_SRC_1, b_md, engine, 1);
+      step_.set_primitive(dnnl::binary(pd));
+      for (int input : {0, 1}) {
+        const int arg = input == src0 ? DNNL_ARG_SRC_0 : DNNL_ARG_SRC_1;
+        const auto e = std::find_if(expansions_.begin(), expansions_.end(),
+                                    [input](const Expansion& x) { return x.input == input; });
+        if (e != expansions_.end()) {
+          step_.bind_scratch(arg, md[input], engine, e->offset);
+        } else {
+          step_.bind_input(arg, md[input], engine, input);
+        }
+      }
       step_.bind_output(DNNL_ARG_DST, dst_md, engine, 0);
       step_.bind_scratchpad(pd, engine, plan);
-      expand_a_ = expand_a;
       ctx.request_scratch(plan.total());
-      ctx.set_impl(expand_a ? "plain+" + dnnl_util::impl_name(pd) : dnnl_util::impl_name(pd));
+      ctx.set_impl(expansions_.empty() ? dnnl_util::impl_name(pd) : "plain+" + dnnl_util::impl_name(pd));
       return Status::ok();
     });
   }
@@ -192,7 +205,9 @@ class BinaryKernel final : public Kernel {
       gate_->run(ctx.input(gated_), ctx.input(1 - gated_), ctx.output(0), ctx.scratch());
       return;
     }
-    if (expand_a_) expand_.run(static_cast<char*>(ctx.scratch()) + expand_offset_, ctx.input(0));
+    for (const Expansion& e : expansions_) {
+      e.copy.run(static_cast<char*>(ctx.scratch()) + e.offset, ctx.input(e.input));
+    }
     step_.run(ctx);
   }
 
@@ -225,10 +240,15 @@ class BinaryKernel final : public Kernel {
 
   std::unique_ptr<channel_gate_int8::ChannelGateInt8> gate_;
   int gated_ = 0;  // the input gate_ scales (the other is the gate)
+  // An input broadcast explicitly to the output's dims, plain, at `offset` in scratch.
+  struct Expansion {
+    int input;
+    StridedCopy copy;
+    size_t offset;
+  };
+
   DnnlStep step_;
-  bool expand_a_ = false;
-  StridedCopy expand_;
-  size_t expand_offset_ = 0;
+  std::vector<Expansion> expansions_;
 };
 
 }  // namespace

@@ -96,7 +96,10 @@ INSTANTIATE_TEST_SUITE_P(
                           "both_broadcast_const_b", {2, 1, 3, 4}, {5, 4, 6}, {2, 5, 3, 6}, false, true},
                       MatMulCase{"attention_like", {2, 4, 9, 8}, {2, 4, 8, 9}, {2, 4, 9, 9}, false, false},
                       MatMulCase{"const_a_runtime_b", {3, 4}, {2, 4, 5}, {2, 3, 5}, true, false},
-                      MatMulCase{"odd_sizes", {1, 13, 17}, {17, 11}, {1, 13, 11}, false, true}),
+                      MatMulCase{"odd_sizes", {1, 13, 17}, {17, 11}, {1, 13, 11}, false, true},
+                      // One-row batches (ViT's QKV projection, [197, 1, 768]) fold into one product.
+                      MatMulCase{"rows_as_batches", {2, 6, 1, 8}, {8, 5}, {2, 6, 1, 5}, false, true},
+                      MatMulCase{"rows_as_batches_runtime_b", {6, 1, 8}, {1, 8, 5}, {6, 1, 5}, false, false}),
     [](const ::testing::TestParamInfo<MatMulCase>& info) { return std::string(info.param.name); });
 
 TEST(MatMulErrors, BatchDimsMustBroadcast) {
