@@ -110,7 +110,7 @@ Status GemmKernel::build(PrepareContext& ctx, const fb::Gemm& options) {
   const memory::desc a_md({m_, k_}, dt::f32, options.trans_a() ? memory::dims{1, m_} : memory::dims{k_, 1});
   const memory::desc b_md({k_, n_}, dt::f32, options.trans_b() ? memory::dims{1, k_} : memory::dims{n_, 1});
   const bool b_constant = ctx.constant(1) != nullptr;
-  const memory::desc b_prim = b_constant ? memory::desc({k_, n_}, dt::f32, memory::format_tag::any) : b_md;
+  const memory::desc b_prim = b_constant ? dnnl_util::constant_b_desc(k_, n_) : b_md;
   const memory::desc y_md = dnnl_util::row_major_desc({m_, n_}, dt::f32);
 
   dnnl::post_ops ops;

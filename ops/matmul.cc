@@ -4,7 +4,7 @@
 //   - Batch dims (all but the last two) broadcast numpy-style: the shorter operand gets leading 1s,
 //     and each pair of batch dims must be equal or contain a 1.
 // Either operand may be constant or runtime; a constant B is reordered once into the layout oneDNN
-// picks. A fused activation is a post-op.
+// picks (2D: dnnl_util::constant_b_desc). A fused activation is a post-op.
 // INT8 (A is U8 or S8; schema/saturn.fbs): matmul_int8.h, with a constant B's per-column scales on
 // its last dim; a runtime B (activation x activation) has one scale.
 #include <algorithm>
@@ -112,7 +112,9 @@ Status MatMulKernel::build(PrepareContext& ctx, const memory::dims& a, const mem
   const memory::desc b_md = dnnl_util::row_major_desc(b, dt::f32);
   const memory::desc y_md = dnnl_util::row_major_desc(y, dt::f32);
   const bool b_constant = ctx.constant(1) != nullptr;
-  const memory::desc b_prim = b_constant ? memory::desc(b, dt::f32, memory::format_tag::any) : b_md;
+  const memory::desc b_prim = !b_constant  ? b_md
+                              : b.size() == 2 ? dnnl_util::constant_b_desc(b[0], b[1])
+                                              : memory::desc(b, dt::f32, memory::format_tag::any);
   const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_prim, y_md),
                                         dnnl_util::attr_with_activation(activation), ctx.engine());
 

@@ -12,6 +12,11 @@ dnnl::memory::desc row_major_desc(const dnnl::memory::dims& dims, dnnl::memory::
   return dnnl::memory::desc(dims, type, dnnl::memory::dims(s.begin(), s.end()));
 }
 
+dnnl::memory::desc constant_b_desc(int64_t k, int64_t n) {
+  if (n % 128 != 0) return dnnl::memory::desc({k, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+  return dnnl::memory::desc({k, n}, dnnl::memory::data_type::f32, dnnl::memory::dims{n + 16, 1});
+}
+
 dnnl::primitive_attr attr_with_post_ops(const dnnl::post_ops& ops) {
   dnnl::primitive_attr attr = scratchpad_attr();
   attr.set_post_ops(ops);

@@ -84,6 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         GemmCase{"linear_bias_row", 4, 7, 5, false, true, 1.f, 1.f, {5}, CKind::kConstant, true},
         GemmCase{"no_c", 3, 9, 6, false, false, 1.f, 1.f, {}, CKind::kNone, true},
+        // Rows of B 512 bytes apart: stored padded (dnnl_util::constant_b_desc).
+        GemmCase{"padded_b_rows", 3, 20, 128, false, true, 1.f, 1.f, {128}, CKind::kConstant, true},
         GemmCase{"trans_a_alpha_beta",
                  5,
                  4,

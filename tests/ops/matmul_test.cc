@@ -99,7 +99,9 @@ INSTANTIATE_TEST_SUITE_P(
                       MatMulCase{"odd_sizes", {1, 13, 17}, {17, 11}, {1, 13, 11}, false, true},
                       // One-row batches (ViT's QKV projection, [197, 1, 768]) fold into one product.
                       MatMulCase{"rows_as_batches", {2, 6, 1, 8}, {8, 5}, {2, 6, 1, 5}, false, true},
-                      MatMulCase{"rows_as_batches_runtime_b", {6, 1, 8}, {1, 8, 5}, {6, 1, 5}, false, false}),
+                      MatMulCase{"rows_as_batches_runtime_b", {6, 1, 8}, {1, 8, 5}, {6, 1, 5}, false, false},
+                      // Rows of B 512 bytes apart: stored padded (dnnl_util::constant_b_desc).
+                      MatMulCase{"padded_b_rows", {2, 5, 24}, {24, 256}, {2, 5, 256}, false, true}),
     [](const ::testing::TestParamInfo<MatMulCase>& info) { return std::string(info.param.name); });
 
 TEST(MatMulErrors, BatchDimsMustBroadcast) {
