@@ -6,6 +6,8 @@
 //   B has it, Sub                     -> B - A, then a linear(-1) post-op (negation is exact)
 //   otherwise (Div with A broadcast,  -> A is broadcast explicitly into scratch (plain C++), then
 //   or both operands broadcast)          scratch op B
+// and src1 too (into scratch, at every run) where oneDNN would broadcast it on its reference kernel
+// (a broadcast along a middle dim of a Plain output).
 // Output layout (policy kFollowFirst): for a rank-4 output, the layout of input 0 when it has the
 // output's dims, else that of input 1 when it has them; otherwise Plain.
 //
