@@ -1,10 +1,10 @@
 #include "converter/activation.h"
 
-#include "converter/lowering/lowering.h"
-
 #include <cmath>
 #include <limits>
 #include <set>
+
+#include "converter/lowering/lowering.h"
 
 namespace saturn::converter {
 

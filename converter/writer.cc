@@ -1,7 +1,6 @@
 #include "converter/writer.h"
 
 #include <algorithm>
-
 #include <cstring>
 #include <map>
 
@@ -114,13 +113,12 @@ Result<std::vector<uint8_t>> write_saturn_model(const ir::Graph& graph, const st
                       " node(s) of the model cannot be converted:";
     // A detection model fails on thousands of nodes: first the count per op, then the first ones.
     if (errors.size() > kListedErrors) {
-      std::vector<std::pair<int, std::string>> by_count;
-      for (const auto& [op, count] : failed_ops) by_count.push_back({-count, op});
-      std::sort(by_count.begin(), by_count.end());
+      std::vector<std::pair<std::string, int>> by_count(failed_ops.begin(), failed_ops.end());
+      std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       msg += "\n  by op:";
       for (size_t i = 0; i < by_count.size(); ++i) {
         msg += i ? ", " : " ";
-        msg += by_count[i].second + " (" + std::to_string(-by_count[i].first) + ")";
+        msg += by_count[i].first + " (" + std::to_string(by_count[i].second) + ")";
       }
     }
     for (size_t i = 0; i < std::min(errors.size(), kListedErrors); ++i) msg += "\n  " + errors[i];

@@ -6,8 +6,8 @@
 //   B has it, Sub                     -> B - A, then a linear(-1) post-op (negation is exact)
 //   otherwise (Div with A broadcast,  -> A is broadcast explicitly into scratch (plain C++), then
 //   or both operands broadcast)          scratch op B
-// and src1 too (into scratch, at every run) where oneDNN would broadcast it on its reference kernel
-// (a broadcast along a middle dim of a Plain output).
+// and src1 too where oneDNN would broadcast it on its reference kernel (a broadcast along a middle
+// dim of a Plain output). A constant operand is broadcast once, in prepare().
 // Output layout (policy kFollowFirst): for a rank-4 output, the layout of input 0 when it has the
 // output's dims, else that of input 1 when it has them; otherwise Plain.
 //
@@ -135,7 +135,9 @@ class BinaryKernel final : public Kernel {
       const int r = std::max<int>(1, static_cast<int>(rank));
       ScratchPlan plan;
       expansions_.clear();
-      // Input `input` (of dims `t`) broadcast to the output's dims, plain, in scratch.
+      dnnl::memory constant_full[2];  // a constant input broadcast once, here
+      // Input `input` (of dims `t`) broadcast to the output's dims, plain: a constant once, in
+      // constant_full; a runtime input at every run, in scratch.
       const auto expanded = [&](int input, const TensorDesc& t) {
         std::vector<int64_t> strides = op_util::strides(t.dims, t.layout);
         strides.insert(strides.begin(), rank - t.dims.size(), 0);
@@ -146,9 +148,15 @@ class BinaryKernel final : public Kernel {
         TensorDesc full = out;
         full.dtype = t.dtype;
         full.layout = Layout::kPlain;
-        const size_t offset = plan.reserve(full.bytes());
-        expansions_.push_back({input, StridedCopy(out_dims, strides, dtype_size(t.dtype)), offset});
-        return dnnl_util::memory_desc(full, r);
+        const dnnl::memory::desc md = dnnl_util::memory_desc(full, r);
+        StridedCopy copy(out_dims, strides, dtype_size(t.dtype));
+        if (const void* c = ctx.constant(input)) {
+          constant_full[input] = dnnl::memory(md, engine);
+          copy.run(constant_full[input].get_data_handle(), c);
+        } else {
+          expansions_.push_back({input, std::move(copy), plan.reserve(full.bytes())});
+        }
+        return md;
       };
       dnnl::memory::desc md[2] = {expand_a ? expanded(0, a) : operand_desc(a, r), operand_desc(b, r)};
       const dnnl::memory::desc dst_md = operand_desc(out, r);
@@ -188,7 +196,9 @@ class BinaryKernel final : public Kernel {
         const int arg = input == src0 ? DNNL_ARG_SRC_0 : DNNL_ARG_SRC_1;
         const auto e = std::find_if(expansions_.begin(), expansions_.end(),
                                     [input](const Expansion& x) { return x.input == input; });
-        if (e != expansions_.end()) {
+        if (constant_full[input]) {
+          step_.bind_owned(arg, constant_full[input]);
+        } else if (e != expansions_.end()) {
           step_.bind_scratch(arg, md[input], engine, e->offset);
         } else {
           step_.bind_input(arg, md[input], engine, input);
@@ -197,7 +207,8 @@ class BinaryKernel final : public Kernel {
       step_.bind_output(DNNL_ARG_DST, dst_md, engine, 0);
       step_.bind_scratchpad(pd, engine, plan);
       ctx.request_scratch(plan.total());
-      ctx.set_impl(expansions_.empty() ? dnnl_util::impl_name(pd) : "plain+" + dnnl_util::impl_name(pd));
+      const bool expanded_any = !expansions_.empty() || constant_full[0] || constant_full[1];
+      ctx.set_impl(expanded_any ? "plain+" + dnnl_util::impl_name(pd) : dnnl_util::impl_name(pd));
       return Status::ok();
     });
   }

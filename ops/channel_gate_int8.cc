@@ -9,7 +9,6 @@
 
 #include "ops/avx2.h"
 
-
 namespace saturn::channel_gate_int8 {
 namespace {
 

@@ -98,9 +98,8 @@ void DepthwiseInt8::run(const void* x, void* y) const {
   }
 }
 
-SATURN_AVX2_PREFETCHW void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n,
-                                                                       int64_t oh, int64_t first_block,
-                                                                       int64_t end_block) const {
+SATURN_AVX2_PREFETCHW void DepthwiseInt8::run_row(const uint8_t* x, uint8_t* y, int64_t n, int64_t oh,
+                                                  int64_t first_block, int64_t end_block) const {
   const int taps = static_cast<int>(g_.kh * g_.kw);
   const int64_t y_size = static_cast<int64_t>(dtype_size(y_type_));
   const int64_t ih0 = oh * g_.stride_h - g_.pad_top;

@@ -140,10 +140,8 @@ void PointwiseInt8::run(const void* x, void* y) const {
   }
 }
 
-SATURN_AVX2_PREFETCHW void PointwiseInt8::run_tile(const uint8_t* x, uint8_t* y,
-                                                                        int64_t p0, int64_t count,
-                                                                        int64_t first_block,
-                                                                        int64_t end_block) const {
+SATURN_AVX2_PREFETCHW void PointwiseInt8::run_tile(const uint8_t* x, uint8_t* y, int64_t p0, int64_t count,
+                                                   int64_t first_block, int64_t end_block) const {
   const int64_t row = 4 * quads_;
   alignas(32) uint8_t staged[kTile * kMaxK];
   const uint8_t* tile_x = x + p0 * k_;
