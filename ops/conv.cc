@@ -321,7 +321,7 @@ Status ConvKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& att
                   : dnnl::convolution_forward::desc(prop, alg, src_md, w_any, dst_md, strides,
                                                     attrs.dnnl_dilations(), pad_l, pad_r);
     dnnl::convolution_forward::primitive_desc pd(desc, conv_int8::attributes(plan_, activation), ctx.engine());
-    if (!conv_int8::select_exact_impl(plan_, pd, /*transpose=*/false)) {
+    if (!conv_int8::select_exact_impl(plan_, pd)) {
       return ctx.error("oneDNN has no exact INT8 implementation for these operands on this CPU (no VNNI; " +
                        dnnl_util::impl_name(pd) + " is not exact)");
     }

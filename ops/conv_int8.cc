@@ -156,13 +156,14 @@ bool exact_without_vnni(const std::string& impl, const Plan& plan) {
 
 }  // namespace
 
-bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose) {
+bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, const std::vector<std::string>& refused) {
   if (!plan.int8) return true;
   const bool vnni = cpu_has_vnni();
 
   do {
     const std::string name = dnnl_util::impl_name(pd);
-    if (transpose && name.rfind("jit_uni_deconv", 0) == 0) continue;  // see the header comment
+    const auto starts_name = [&name](const std::string& prefix) { return name.rfind(prefix, 0) == 0; };
+    if (std::any_of(refused.begin(), refused.end(), starts_name)) continue;
     if (vnni || exact_without_vnni(name, plan)) return true;
   } while (pd.next_impl());
   return false;

@@ -82,12 +82,10 @@ dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activati
 bool cpu_has_vnni();
 
 // For an INT8 plan, moves `pd` to the first of oneDNN's implementations that is exact for these
-// operands (see the header comment); returns false when none is. For a deconvolution (`transpose`)
-// jit_uni_deconv is always skipped: in oneDNN 2.6 (AVX2) it gave wrong INT8 results for
-// X [2, 7, 7, 7], kernel 5x4, strides 3, pads (0, 1, 2, 0), output_padding (1, 1) (one output
-// column off), and the next implementations are right. FP32 plans are left alone.
-// Throws dnnl::error: call inside dnnl_util::guard().
-bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, bool transpose);
+// operands (see the header comment) and whose name starts with none of `refused` (implementations
+// known to be wrong for the caller's geometry); returns false when none is. FP32 plans are left
+// alone. Throws dnnl::error: call inside dnnl_util::guard().
+bool select_exact_impl(const Plan& plan, dnnl::primitive_desc& pd, const std::vector<std::string>& refused = {});
 
 // Copies the residual (node input `input`) into node output 0 before the primitive runs, converting
 // the layout when they differ (e.g. a Plain residual into an Nhwc Y). In the same layout it lets the

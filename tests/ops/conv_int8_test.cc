@@ -528,6 +528,28 @@ TEST(ConvInt8OnePixel, EveryActivationMatchesTheReference) {
       }
 }
 
+// oneDNN 2.6's jit_deconvolution (AVX-512 VNNI) is wrong where, along H, some output rows get no
+// kernel tap (kernel 1, stride 2) and where output_padding exceeds the end pad (kernel 2, stride 2,
+// pads 0, output_padding 1 along W); ops/conv_transpose.cc steps past it there.
+TEST(ConvTransposeInt8, RowsWithoutTapsAndOutputPaddingBeyondThePad) {
+  ConvShape rows_without_taps{{1, 8, 5, 4}, 16, 1, {1, 3}, {2, 1}, {1, 1}, {0, 1}, {0, 1}, {0, 0}};
+  ConvShape output_padding_beyond_pad{{1, 8, 4, 3}, 16, 1, {3, 2}, {1, 2}, {1, 1}, {1, 0}, {1, 0}, {0, 1}};
+  int index = 0;
+  for (const ConvShape& shape : {rows_without_taps, output_padding_beyond_pad})
+    for (Kind kind : {Kind::None, Kind::HardSigmoid}) {
+      Int8Case c;
+      c.transpose = true;
+      c.shape = shape;
+      c.act = activation_for(kind);
+      c.seed = 800 + static_cast<uint32_t>(index);
+      c.name = "shape" + std::to_string(index / 2) + "_" + fb::EnumNameActivationKind(kind);
+      ++index;
+      SCOPED_TRACE(c.name);
+      Tally t;
+      run_case(c, &t);
+    }
+}
+
 class DepthwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
 
 TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
