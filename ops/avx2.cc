@@ -14,4 +14,11 @@ bool available() {
   return yes;
 }
 
+bool available_at_avx2_or_above() {
+  const auto avx2 = static_cast<unsigned>(dnnl::cpu_isa::avx2);  // every ISA above has its bits
+  static const bool yes =
+      cpu_has_avx2() && (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx2) == avx2;
+  return yes;
+}
+
 }  // namespace saturn::avx2

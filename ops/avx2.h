@@ -17,4 +17,8 @@ bool cpu_has_avx2();
 // oneDNN's own kernels were not measured against Saturn's convolutions).
 bool available();
 
+// True when the CPU has AVX2 and FMA and oneDNN's best ISA here is AVX2 or above (AVX-512
+// included): for a kernel measured faster than oneDNN's AVX-512 ones as well (winograd_f32).
+bool available_at_avx2_or_above();
+
 }  // namespace saturn::avx2

@@ -239,7 +239,7 @@ void ConvKernel::try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialA
   if (plan_.int8 || plan_.residual || group != 1 || x.size() != 4 || !all_equal(attrs.kernel, 3) ||
       !all_equal(attrs.strides, 1) || !all_equal(attrs.dilations, 1) || x[1] % 8 != 0 || y[1] % 8 != 0 ||
       16 * x[1] * y[1] * static_cast<int64_t>(sizeof(float)) > winograd_f32::kMaxWeightBytes ||
-      !winograd_f32::supports(activation) || !avx2::available())
+      !winograd_f32::supports(activation) || !avx2::available_at_avx2_or_above())
     return;
   const winograd_f32::Geometry g{x[0], x[1], x[2], x[3], attrs.pad_begin[0], attrs.pad_begin[1], y[1], y[2], y[3]};
   winograd_ = std::make_unique<winograd_f32::WinogradF32>(
