@@ -88,6 +88,12 @@ class PrepareContext {
   // stay apart. It saves the copy, and the memory.
   virtual void output_may_reuse_input(int input) = 0;
 
+  // `bytes` (> 0) of memory, 64-byte aligned, that lives as long as the kernel, for constants
+  // prepared once (weights reordered into oneDNN's layouts: dnnl_util::reorder_constant). The
+  // Session takes them from a pool backed by 2 MiB pages where the OS allows (see
+  // runtime/src/constant_pool.h). Null when out of memory.
+  virtual void* allocate_constant(size_t bytes) = 0;
+
   // Status::error("node 'x' (Op): " + message).
   Status error(const std::string& message) const { return Status::error(node_label() + ": " + message); }
 };

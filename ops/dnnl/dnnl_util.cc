@@ -122,7 +122,12 @@ std::string impl_name(const dnnl::primitive_desc_base& pd) {
 dnnl::memory reorder_constant(PrepareContext& ctx, const dnnl::memory::desc& src_desc, const void* src,
                               const dnnl::memory::desc& dst_desc) {
   dnnl::memory src_mem(src_desc, ctx.engine(), const_cast<void*>(src));
-  dnnl::memory dst_mem(dst_desc, ctx.engine());
+  void* dst = ctx.allocate_constant(dst_desc.get_size());
+  if (dst == nullptr) {
+    throw dnnl::error(dnnl_out_of_memory, ("cannot allocate " + std::to_string(dst_desc.get_size()) +
+                                           " bytes for reordered constants").c_str());
+  }
+  dnnl::memory dst_mem(dst_desc, ctx.engine(), dst);
   dnnl::reorder(src_mem, dst_mem).execute(ctx.stream(), src_mem, dst_mem);
   ctx.stream().wait();
   return dst_mem;

@@ -42,7 +42,8 @@ Status guard(const PrepareContext& ctx, const std::function<Status()>& body);
 // oneDNN's implementation name of a primitive descriptor, e.g. "brgconv:avx512_core".
 std::string impl_name(const dnnl::primitive_desc_base& pd);
 
-// Reorders constant plain data `src` into a new memory of `dst_desc` (kernel-owned weights).
+// Reorders constant plain data `src` into a new memory of `dst_desc` (kernel-owned weights) in
+// ctx.allocate_constant()'s memory.
 dnnl::memory reorder_constant(PrepareContext& ctx, const dnnl::memory::desc& src_desc, const void* src,
                               const dnnl::memory::desc& dst_desc);
 

@@ -1,14 +1,15 @@
 #include "saturn/model.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
+#include "runtime/src/huge_pages.h"
 #include "runtime/src/model_validate.h"
 #include "saturn/schema/saturn_generated.h"
 #include "saturn/version.h"
@@ -30,44 +31,37 @@ std::string printable_identifier(const uint8_t* id) {
 
 }  // namespace
 
-Model::~Model() {
-  if (data_ == nullptr) return;
-  if (mapped_) {
-    munmap(const_cast<uint8_t*>(data_), size_);
-  } else {
-    std::free(const_cast<uint8_t*>(data_));
-  }
-}
+Model::~Model() { std::free(const_cast<uint8_t*>(data_)); }
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::error("cannot open model '" + path + "': " + errno_text(errno));
+  const std::unique_ptr<const int, void (*)(const int*)> closer(&fd, [](const int* f) { ::close(*f); });
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Status::error("cannot stat model '" + path + "': " + errno_text(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::error("cannot load model '" + path + "': not a regular file");
-  }
+  if (::fstat(fd, &st) != 0) return Status::error("cannot stat model '" + path + "': " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return Status::error("cannot load model '" + path + "': not a regular file");
   const size_t size = static_cast<size_t>(st.st_size);
   if (size < 8) {
-    ::close(fd);
     return Status::error("model '" + path + "': file too small (" + std::to_string(size) +
                          " bytes, a Saturn model has at least 8): truncated or corrupt file");
   }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) return Status::error("cannot map model '" + path + "': " + errno_text(map_err));
-
   std::shared_ptr<Model> model(new Model());
-  model->data_ = static_cast<const uint8_t*>(map);
+  model->data_ = static_cast<const uint8_t*>(allocate_huge_pages(size));
+  if (model->data_ == nullptr) {
+    return Status::error("model '" + path + "': cannot allocate " + std::to_string(size) + " bytes");
+  }
   model->size_ = size;
-  model->mapped_ = true;
   model->origin_ = path;
+  auto* dst = const_cast<uint8_t*>(model->data_);
+  for (size_t done = 0; done < size;) {
+    const ssize_t n = ::read(fd, dst + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Status::error("cannot read model '" + path + "': " +
+                           (n < 0 ? errno_text(errno) : "file shrank while reading"));
+    }
+    done += static_cast<size_t>(n);
+  }
   return verify(std::move(model));
 }
 
@@ -81,7 +75,6 @@ Result<std::shared_ptr<const Model>> Model::from_bytes(std::span<const uint8_t> 
   std::shared_ptr<Model> model(new Model());
   model->data_ = static_cast<const uint8_t*>(copy);
   model->size_ = bytes.size();
-  model->mapped_ = false;
   model->origin_ = origin;
   return verify(std::move(model));
 }

@@ -56,6 +56,7 @@ class StepPrepareContext final : public PrepareContext {
   void set_impl(std::string impl) override { step_.info.impl = std::move(impl); }
   void set_macs(int64_t macs) override { step_.info.macs = macs; }
   void output_may_reuse_input(int input) override { step_.reusable_input = input; }
+  void* allocate_constant(size_t bytes) override { return impl_.constants_.allocate(bytes); }
 
  private:
   bool in_range(int i) const { return i >= 0 && i < num_inputs(); }

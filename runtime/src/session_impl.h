@@ -23,6 +23,7 @@
 
 #include "ops/kernel.h"
 #include "ops/registry.h"
+#include "runtime/src/constant_pool.h"
 #include "saturn/session.h"
 
 namespace saturn {
@@ -110,6 +111,7 @@ class Session::Impl {
   dnnl::engine engine_;
   dnnl::stream stream_;
 
+  ConstantPool constants_;  // before steps_: their kernels' memories point into it
   std::vector<Value> values_;
   std::vector<Step> steps_;
   std::vector<StepInfo> step_infos_;

@@ -146,6 +146,10 @@ class KernelHarness final : public PrepareContext {
   void set_impl(std::string impl) override { impl_ = std::move(impl); }
   void set_macs(int64_t) override {}
   void output_may_reuse_input(int input) override { reusable_input_ = input; }
+  void* allocate_constant(size_t bytes) override {
+    constants_.emplace_back(bytes + 63);  // 64-byte aligned inside
+    return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(constants_.back().data()) + 63) / 64 * 64);
+  }
 
  private:
   struct Input {
@@ -180,6 +184,7 @@ class KernelHarness final : public PrepareContext {
   std::vector<uint8_t> scratch_;
   size_t scratch_bytes_ = 0;
   int reusable_input_ = -1, aliased_input_ = -1;
+  std::vector<std::vector<uint8_t>> constants_;  // allocate_constant()
   Layout readers_layout_ = Layout::kPlain;
   Kernel* kernel_ = nullptr;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
