@@ -94,11 +94,11 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   }
 
   std::vector<int64_t> y = {x[0], out_channels};
-  std::vector<int64_t> extra_end;  // output_padding
+  std::vector<int64_t> output_pads;  // attribute 'output_padding', read below
   int64_t macs = x[0] * channels * w[1];
   for (size_t d = 0; d < spatial; ++d) {
     const int64_t op = output_padding->Get(static_cast<flatbuffers::uoffset_t>(d));
-    extra_end.push_back(op);
+    output_pads.push_back(op);
     if (op < 0 || op >= attrs.strides[d]) {
       return ctx.error("attribute 'output_padding'[" + std::to_string(d) + "] is " + std::to_string(op) +
                        ", expected >= 0 and smaller than the stride " + std::to_string(attrs.strides[d]));
@@ -117,7 +117,7 @@ Status ConvTransposeKernel::prepare(PrepareContext& ctx) {
   out.dims = y;
   out.layout = rank == 4 ? Layout::kNhwc : Layout::kPlain;
   ctx.set_macs(macs);
-  return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, extra_end, group, with_bias, options->activation()); });
+  return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, output_pads, group, with_bias, options->activation()); });
 }
 
 Status ConvTransposeKernel::build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs,
