@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "ops/scoped_threads.h"
+
 namespace saturn::dnnl_util {
 
 using dt = dnnl::memory::data_type;
@@ -128,6 +130,7 @@ dnnl::memory reorder_constant(PrepareContext& ctx, const dnnl::memory::desc& src
                                            " bytes for reordered constants").c_str());
   }
   dnnl::memory dst_mem(dst_desc, ctx.engine(), dst);
+  const ScopedThreads one(1);  // see the header
   dnnl::reorder(src_mem, dst_mem).execute(ctx.stream(), src_mem, dst_mem);
   ctx.stream().wait();
   return dst_mem;
