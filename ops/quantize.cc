@@ -8,8 +8,7 @@
 //               the type's minimum and lets S8 reach -128.)
 //   Dequantize: y = alpha_x * float(x_q), bit-exact with reference::dequantize.
 // x86-64 only (SSE2), as is oneDNN's CPU engine here.
-#include <emmintrin.h>
-#include <tmmintrin.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -36,12 +35,37 @@ Status single_scale(const PrepareContext& ctx, const std::string& label, const f
   return Status::ok();
 }
 
-// SSE2 (x86-64's baseline), four values at a time: divide, NaN -> 0 (a NaN compares unequal to
+// SSE2 (x86-64's baseline), four values at a time (after quantize_block_avx2 where the CPU has AVX2): divide, NaN -> 0 (a NaN compares unequal to
 // itself), clamp to the type's range, then cvtps2dq rounds half to even (the default rounding mode)
 // and the packs narrow without further saturation. Exactly reference::quantize. Blocks of the
 // tensor run in parallel on the session's threads.
+// The same eight values at a time with AVX2 (twice the divisions per instruction); returns how
+// many values it quantized (a multiple of 8), the rest left to quantize_block.
+template <typename Q>
+__attribute__((target("avx2"))) int64_t quantize_block_avx2(const float* x, Q* y, int64_t n, float alpha) {
+  const __m256 a = _mm256_set1_ps(alpha);
+  const __m256 lo = _mm256_set1_ps(reference::QuantRange<Q>::kMin);
+  const __m256 hi = _mm256_set1_ps(reference::QuantRange<Q>::kMax);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), a);
+    v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_EQ_OQ));
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    const __m256i q32 = _mm256_cvtps_epi32(v);
+    const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q32), _mm256_extracti128_si256(q32, 1));
+    const __m128i q8 = std::is_signed_v<Q> ? _mm_packs_epi16(q16, q16) : _mm_packus_epi16(q16, q16);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), q8);
+  }
+  return i;
+}
+
 template <typename Q>
 void quantize_block(const float* x, Q* y, int64_t n, float alpha) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  const int64_t done = avx2 ? quantize_block_avx2(x, y, n, alpha) : 0;
+  x += done;
+  y += done;
+  n -= done;
   const __m128 a = _mm_set1_ps(alpha);
   const __m128 lo = _mm_set1_ps(reference::QuantRange<Q>::kMin);
   const __m128 hi = _mm_set1_ps(reference::QuantRange<Q>::kMax);
