@@ -19,6 +19,7 @@
 
 #include <omp.h>
 
+#include "ops/avx2.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/reference/quantize.h"
@@ -35,12 +36,14 @@ Status single_scale(const PrepareContext& ctx, const std::string& label, const f
   return Status::ok();
 }
 
-// SSE2 (x86-64's baseline), four values at a time (after quantize_block_avx2 where the CPU has AVX2): divide, NaN -> 0 (a NaN compares unequal to
-// itself), clamp to the type's range, then cvtps2dq rounds half to even (the default rounding mode)
-// and the packs narrow without further saturation. Exactly reference::quantize. Blocks of the
-// tensor run in parallel on the session's threads.
-// The same eight values at a time with AVX2 (twice the divisions per instruction); returns how
-// many values it quantized (a multiple of 8), the rest left to quantize_block.
+// int16 values (already within Q's range: the clamp before the packs) narrowed to bytes of Q.
+template <typename Q>
+__m128i narrow_to_bytes(__m128i q16) {
+  return std::is_signed_v<Q> ? _mm_packs_epi16(q16, q16) : _mm_packus_epi16(q16, q16);
+}
+
+// quantize_block's steps eight values at a time with AVX2 (twice the divisions per instruction);
+// returns how many values it quantized (a multiple of 8), the rest left to quantize_block.
 template <typename Q>
 __attribute__((target("avx2"))) int64_t quantize_block_avx2(const float* x, Q* y, int64_t n, float alpha) {
   const __m256 a = _mm256_set1_ps(alpha);
@@ -53,16 +56,19 @@ __attribute__((target("avx2"))) int64_t quantize_block_avx2(const float* x, Q* y
     v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
     const __m256i q32 = _mm256_cvtps_epi32(v);
     const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q32), _mm256_extracti128_si256(q32, 1));
-    const __m128i q8 = std::is_signed_v<Q> ? _mm_packs_epi16(q16, q16) : _mm_packus_epi16(q16, q16);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), q8);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), narrow_to_bytes<Q>(q16));
   }
   return i;
 }
 
+// SSE2 (x86-64's baseline), four values at a time, after quantize_block_avx2 where the CPU has
+// AVX2: divide, NaN -> 0 (a NaN compares unequal to itself), clamp to the type's range, then
+// cvtps2dq rounds half to even (the default rounding mode) and the packs narrow without further
+// saturation. Exactly reference::quantize. Blocks of the tensor run in parallel on the session's
+// threads.
 template <typename Q>
 void quantize_block(const float* x, Q* y, int64_t n, float alpha) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  const int64_t done = avx2 ? quantize_block_avx2(x, y, n, alpha) : 0;
+  const int64_t done = avx2::cpu_has_avx2() ? quantize_block_avx2(x, y, n, alpha) : 0;
   x += done;
   y += done;
   n -= done;
@@ -75,9 +81,7 @@ void quantize_block(const float* x, Q* y, int64_t n, float alpha) {
     v = _mm_and_ps(v, _mm_cmpeq_ps(v, v));
     v = _mm_min_ps(_mm_max_ps(v, lo), hi);
     const __m128i q32 = _mm_cvtps_epi32(v);
-    const __m128i q16 = _mm_packs_epi32(q32, q32);
-    const __m128i q8 = std::is_signed_v<Q> ? _mm_packs_epi16(q16, q16) : _mm_packus_epi16(q16, q16);
-    const int32_t four = _mm_cvtsi128_si32(q8);
+    const int32_t four = _mm_cvtsi128_si32(narrow_to_bytes<Q>(_mm_packs_epi32(q32, q32)));
     std::memcpy(y + i, &four, 4);
   }
   for (; i < n; ++i) y[i] = reference::quantize<Q>(x[i], alpha);
