@@ -64,7 +64,11 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
   const int threads = omp_get_max_threads();
   if (step_nanos != nullptr) step_nanos->assign(steps_.size(), 0);
 
-  for (size_t i = 0; i < inputs.size(); ++i) std::memcpy(values_[input_values_[i]].data, inputs[i], inputs_[i].bytes());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = values_[input_values_[i]];
+    if (!v.read_in_place) std::memcpy(v.data, inputs[i], inputs_[i].bytes());
+  }
+  for (const InPlaceRead& r : in_place_reads_) steps_[r.step].run_ctx.inputs_[r.slot] = inputs[r.input];
   try {
     int current = threads;
     for (size_t s = 0; s < steps_.size(); ++s) {

@@ -121,6 +121,7 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
     for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
     SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
   }
+  for (int id : impl->input_values_) impl->values_[id].read_in_place = !impl->values_[id].live_to_end;
   SATURN_RETURN_IF_ERROR(impl->plan_memory());
   impl->resolve_pointers();
   impl->mark_light_steps();
@@ -336,7 +337,7 @@ Status Session::Impl::plan_memory() {
   std::vector<std::pair<int, int>> span(values_.size(), {-1, -1});
   for (size_t i = 0; i < values_.size(); ++i) {
     const Value& v = values_[i];
-    if (v.constant != nullptr || (v.producer == -1 && !v.graph_input)) continue;  // constant or unused
+    if (v.constant != nullptr || v.read_in_place || (v.producer == -1 && !v.graph_input)) continue;  // not in the arena
     const int first = v.graph_input ? 0 : v.producer;
     const int last = v.live_to_end ? last_step : std::max(first, v.last_use);
     auto& [owner_first, owner_last] = span[owner[i]];
@@ -373,20 +374,24 @@ Status Session::Impl::plan_memory() {
 }
 
 void Session::Impl::resolve_pointers() {
-  for (Step& step : steps_) {
-    StepRunContext& rc = step.run_ctx;
+  std::map<int, int> in_place_inputs;  // value -> graph input index
+  for (size_t i = 0; i < input_values_.size(); ++i)
+    if (values_[input_values_[i]].read_in_place) in_place_inputs[input_values_[i]] = static_cast<int>(i);
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    StepRunContext& rc = steps_[s].run_ctx;
     rc.stream_ = &stream_;
     rc.inputs_.clear();
-    for (int id : step.inputs) {
+    for (int id : steps_[s].inputs) {
       if (id == -1) {
         rc.inputs_.push_back(nullptr);
-      } else {
-        const Value& v = values_[id];
-        rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
+        continue;
       }
+      const Value& v = values_[id];
+      if (v.read_in_place) in_place_reads_.push_back({in_place_inputs.at(id), s, rc.inputs_.size()});
+      rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
     }
     rc.outputs_.clear();
-    for (int id : step.outputs) rc.outputs_.push_back(values_[id].data);
+    for (int id : steps_[s].outputs) rc.outputs_.push_back(values_[id].data);
   }
 }
 

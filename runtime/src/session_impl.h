@@ -5,12 +5,15 @@
 //
 // Steps. One per node, in model order, plus the inserted Reorder steps (before the consumer that
 // needs them, and at the end for graph outputs left in Nhwc). Each step's RunContext holds pointers
-// resolved once in create() (arena slots, constant bytes, its scratch), so run() only copies the
-// inputs in, calls the kernels, and copies the outputs out.
+// resolved once in create() (arena slots, constant bytes, its scratch), so run() only points the
+// readers of the graph inputs at the caller's buffers, calls the kernels, and copies the outputs
+// out. Kernels never write into their inputs' bytes unless the Session placed their output there
+// (buffer_owners, never a graph input's), so the caller's buffers are read, not copied: a graph
+// input is copied into the arena only when it is also a graph output.
 //
-// Arena. One 64-byte aligned allocation holding every runtime value (graph inputs included) for
-// its lifetime [producing step (0 for graph inputs), last consuming step] (values copied out live
-// to the last step) and every step's scratch for that step only, placed by MemoryPlanner. A step's
+// Arena. One 64-byte aligned allocation holding every runtime value (graph inputs only when
+// copied) for its lifetime [producing step (0 for graph inputs), last consuming step] (values
+// copied out live to the last step) and every step's scratch for that step only, placed by MemoryPlanner. A step's
 // output 0 occupies its reusable input's buffer when the step is that input's last reader
 // (buffer_owners); the buffer then lives until the output's last use.
 #pragma once
@@ -51,6 +54,9 @@ class Session::Impl {
     TensorDesc desc;
     const void* constant = nullptr;  // non-null: a constant in the model's bytes
     bool graph_input = false;
+    // A graph input that its readers take straight from the caller's buffer (run() copies nothing
+    // in and it has no arena slot); false for one that is also a graph output.
+    bool read_in_place = false;
     int producer = -1;               // step index; -1 for graph inputs and constants
     int last_use = -1;               // last step reading it
     bool live_to_end = false;        // copied out after the last step
@@ -119,6 +125,12 @@ class Session::Impl {
 
   std::vector<TensorInfo> inputs_;
   std::vector<int> input_values_;
+  // Where run() points a step's input slot at the caller's buffer of graph input `input`.
+  struct InPlaceRead {
+    int input;
+    size_t step, slot;
+  };
+  std::vector<InPlaceRead> in_place_reads_;
   std::vector<TensorInfo> outputs_;
   std::vector<OutputSource> output_sources_;
 

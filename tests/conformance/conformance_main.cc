@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "saturn/model.h"
 #include "saturn/session.h"
 #include "tests/conformance/onnx_tensor.h"
+#include "tests/runtime/guarded_buffer.h"
 
 namespace fs = std::filesystem;
 using namespace saturn;
@@ -150,6 +152,9 @@ TestResult run_data_set(const fs::path& test_dir, const onnx::ModelProto& proto,
   auto session = Session::create(*model, SessionOptions{});
   if (!session) return fail("session: " + session.status().message());
 
+  // The inputs end at an inaccessible page and are read-only: Session::run() reads them in place,
+  // so a kernel that reads past a caller's buffer or writes into it faults here.
+  std::vector<std::unique_ptr<testing::GuardedBuffer>> guarded;
   std::vector<const void*> in_ptrs;
   for (const TensorInfo& info : (*session)->inputs()) {
     auto it = inputs.find(info.name);
@@ -159,7 +164,8 @@ TestResult run_data_set(const fs::path& test_dir, const onnx::ModelProto& proto,
                   npy::dims_string(info.dims) + ", test data is " + dtype_name(it->second.dtype) + " " +
                   npy::dims_string(it->second.dims));
     }
-    in_ptrs.push_back(it->second.data.data());
+    guarded.push_back(std::make_unique<testing::GuardedBuffer>(it->second.data.data(), it->second.data.size()));
+    in_ptrs.push_back(guarded.back()->data());
   }
   const auto& out_infos = (*session)->outputs();
   std::vector<fs::path> ref_files = numbered(set_dir, "output_");

@@ -2,8 +2,8 @@
 //   create()  shape inference, kernel prepare (oneDNN primitives, weight reorders), layout
 //             assignment (NHWC between spatial ops, reorders as explicit steps) and one arena
 //             planned by tensor lifetimes;
-//   run()     copies the inputs in, runs every step, copies the outputs out. It allocates nothing
-//             and creates no oneDNN primitive.
+//   run()     runs every step, reading the inputs in place (the caller's buffers, never written),
+//             and copies the outputs out. It allocates nothing and creates no oneDNN primitive.
 // A Session belongs to one thread at a time; several sessions may share one Model.
 #pragma once
 
@@ -49,8 +49,9 @@ class Session {
   const std::vector<TensorInfo>& inputs() const;
   const std::vector<TensorInfo>& outputs() const;
 
-  // inputs[i] points to inputs()[i].bytes() bytes laid out row-major in inputs()[i].dims;
-  // outputs[i] likewise receives outputs()[i]. The caller owns every buffer.
+  // inputs[i] points to inputs()[i].bytes() bytes laid out row-major in inputs()[i].dims (any
+  // alignment; read in place during the call, never written); outputs[i] likewise receives
+  // outputs()[i]. The caller owns every buffer.
   Status run(std::span<const void* const> inputs, std::span<void* const> outputs);
 
   // Like run(), but records the wall time of every step in nanoseconds (steps() order).
