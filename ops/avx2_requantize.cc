@@ -34,9 +34,15 @@ Requantization make_requantization(const fb::Activation* activation, DType y_typ
     const float b = r.kind == fb::ActivationKind::Clip ? r.beta : inf;
     r.lo = std::max(r.lo, r.tail_scale * a + r.tail_shift);
     r.hi = std::min(r.hi, r.tail_scale * b + r.tail_shift);
-    for (float& s : *scales) s *= r.tail_scale;
+    // scale * tail_scale, as (alpha_x * alpha_w[c]) * f's own scale / alpha_y: with no tail that is
+    // the one division of ops/int8_epilogue.h's folded form, so both round alike.
+    const float own_scale = activation == nullptr ? 1.f : activation->scale();
+    const float divisor = is_int8(y_type) ? alpha_y : 1.f;
+    for (float& s : *scales) s = s * own_scale / divisor;
+    r.residual_scale = alpha_r * own_scale / divisor;
+  } else {
+    r.residual_scale = alpha_r;
   }
-  r.residual_scale = r.folded ? alpha_r * r.tail_scale : alpha_r;
   return r;
 }
 

@@ -167,8 +167,8 @@ class BinaryKernel final : public Kernel {
       if (int8) {
         const int8_epilogue::Epilogue epilogue = int8_epilogue::make(options->activation(), out.dtype, alpha_y);
         post_ops = epilogue.ops;
-        const float scale_a = alpha_a * epilogue.scale_factor;
-        const float scale_b = kind == fb::BinaryKind::Mul ? alpha_b : alpha_b * epilogue.scale_factor;
+        const float scale_a = alpha_a / epilogue.divisor;
+        const float scale_b = kind == fb::BinaryKind::Mul ? alpha_b : alpha_b / epilogue.divisor;
         attr.set_scales(DNNL_ARG_SRC_0, 0, {swap ? scale_b : scale_a});
         attr.set_scales(DNNL_ARG_SRC_1, 0, {swap ? scale_a : scale_b});
       } else {

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
+#include <optional>
 #include <string>
 
 #include "ops/dnnl/dnnl_util.h"
+#include "ops/int8_epilogue.h"
 #include "ops/op_util.h"
 
 namespace saturn::conv_int8 {
@@ -121,15 +122,16 @@ void scan_weights(const int8_t* w, int64_t count, Plan* plan) {
 
 dnnl::primitive_attr attributes(const Plan& plan, const fb::Activation* activation) {
   dnnl::primitive_attr attr = scratchpad_attr();
-  if (plan.int8) attr.set_output_scales(plan.scale_mask, plan.output_scales);
-  dnnl::post_ops ops;
-  if (plan.residual) ops.append_sum(plan.sum_scale, dnnl_util::data_type(plan.residual_dtype));
-  const bool int8_y = plan.int8 && is_int8(plan.y_dtype);
-  const float inf = std::numeric_limits<float>::infinity();
-  const bool s8_y = plan.int8 && plan.y_dtype == DType::kS8;
-  dnnl_util::append_activation(ops, activation, int8_y ? 1.f / plan.y_scale : 1.f, s8_y ? -127.f : -inf,
-                               s8_y ? 127.f : inf);
-  attr.set_post_ops(ops);
+  std::optional<int8_epilogue::Sum> sum;
+  if (plan.residual) sum = int8_epilogue::Sum{plan.sum_scale, dnnl_util::data_type(plan.residual_dtype)};
+  const int8_epilogue::Epilogue e =
+      int8_epilogue::make(activation, plan.int8 ? plan.y_dtype : DType::kF32, plan.y_scale, sum);
+  if (plan.int8) {
+    std::vector<float> scales = plan.output_scales;
+    for (float& s : scales) s /= e.divisor;
+    attr.set_output_scales(plan.scale_mask, scales);
+  }
+  attr.set_post_ops(e.ops);
   return attr;
 }
 

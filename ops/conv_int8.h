@@ -13,8 +13,10 @@
 //   oneDNN computes: output_scales alpha_x * alpha_w[m] (mask 1 << 1, also per tensor) turn
 //   acc = sum(x_q * w_q) + bias_q into the real value; sum(alpha_r) adds the residual, which run()
 //   has first copied into Y (oneDNN's sum reads the destination, reinterpreted as R's type); then
-//   the activation; then its affine tail and, for a U8/S8 Y, 1 / alpha_y as one linear
-//   (dnnl_util::append_activation); for S8, clip(-127, 127) (the symmetric range). oneDNN's
+//   the requantizing epilogue of ops/int8_epilogue.h: where the activation commutes with a positive
+//   factor (None, Relu, LeakyRelu, Clip), both scales are divided by alpha_y and the activation
+//   clamps in Y's units (one multiply per value); otherwise the activation, then its affine tail
+//   and 1 / alpha_y as one linear. For S8, clip(-127, 127) (the symmetric range). oneDNN's
 //   conversion to U8/S8 rounds half to even and saturates.
 //
 // Exactness without VNNI. On CPUs without VNNI (AVX2, AVX-512 before VNNI) oneDNN's fast INT8

@@ -34,51 +34,47 @@ Status output_scale(PrepareContext& ctx, int i, float* scale) {
   return single_scale(ctx, op_util::output_label(ctx, i), ctx.output(i).quant, scale);
 }
 
-Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y) {
+Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y, const std::optional<Sum>& sum) {
   using alg = dnnl::algorithm;
+  using Kind = fb::ActivationKind;
   Epilogue e;
-  const fb::ActivationKind kind = activation == nullptr ? fb::ActivationKind::None : activation->kind();
-  if (y_dtype == DType::kF32) {
+  const Kind kind = activation == nullptr ? Kind::None : activation->kind();
+  const bool int8_y = is_int8(y_dtype);
+  const bool folded = int8_y && !dnnl_util::has_affine_tail(activation) &&
+                      (kind == Kind::None || kind == Kind::Relu || kind == Kind::LeakyRelu || kind == Kind::Clip);
+  if (folded) e.divisor = alpha_y;
+  if (sum) e.ops.append_sum(sum->scale / e.divisor, sum->type);
+  if (!int8_y) {
     dnnl_util::append_activation(e.ops, activation);
     return e;
   }
   const bool s8 = y_dtype == DType::kS8;
-  const float inv = 1.f / alpha_y;
-  // The general form: the activation with 1 / alpha_y merged into its tail, then the s8 bounds.
-  const auto general = [&] {
+  if (!folded) {
     const float inf = std::numeric_limits<float>::infinity();
-    dnnl_util::append_activation(e.ops, activation, inv, s8 ? -127.f : -inf, s8 ? 127.f : inf);
+    dnnl_util::append_activation(e.ops, activation, 1.f / alpha_y, s8 ? -127.f : -inf, s8 ? 127.f : inf);
     return e;
-  };
-  // An affine tail does not commute with 1 / alpha_y as a bound would: it takes the general form.
-  if (dnnl_util::has_affine_tail(activation)) return general();
+  }
   switch (kind) {
-    case fb::ActivationKind::None:
-      e.scale_factor = inv;
-      if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
-      return e;
-    case fb::ActivationKind::Relu:
-      e.scale_factor = inv;
+    case Kind::Relu:
       e.ops.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
-      return e;
-    case fb::ActivationKind::LeakyRelu:
-      e.scale_factor = inv;
+      break;
+    case Kind::LeakyRelu:
       e.ops.append_eltwise(1.f, alg::eltwise_relu, activation->alpha(), 0.f);
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
-      return e;
-    case fb::ActivationKind::Clip: {
-      e.scale_factor = inv;
-      float lo = activation->alpha() * inv, hi = activation->beta() * inv;
+      break;
+    case Kind::Clip: {
+      float lo = activation->alpha() / alpha_y, hi = activation->beta() / alpha_y;
       if (s8) {
         lo = std::max(lo, -127.f);
         hi = std::min(hi, 127.f);
       }
       e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, lo, hi);
-      return e;
+      break;
     }
-    default:
-      return general();
+    default:  // None
+      if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);
   }
+  return e;
 }
 
 }  // namespace saturn::int8_epilogue

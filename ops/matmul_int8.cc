@@ -107,7 +107,7 @@ Status build(PrepareContext& ctx, const Operands& operands, const fb::Activation
   return dnnl_util::guard(ctx, [&] {
     const int8_epilogue::Epilogue epilogue = int8_epilogue::make(activation, out.dtype, alpha_y);
     std::vector<float> scales;
-    for (float s : alpha_b) scales.push_back(static_cast<float>(double{alpha_a} * s * epilogue.scale_factor));
+    for (float s : alpha_b) scales.push_back(alpha_a * s / epilogue.divisor);
     dnnl::primitive_attr attr = dnnl_util::attr_with_post_ops(epilogue.ops);
     attr.set_output_scales(scales.size() == 1 ? 0 : 1 << (rank - 1), scales);
 

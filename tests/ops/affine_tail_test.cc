@@ -96,14 +96,14 @@ TEST(ReferenceActivation, TailAfterFunctionAndDefaults) {
   EXPECT_DOUBLE_EQ(reference::activate(reference::Activation::from(plain), -2.0), 0.0);
 }
 
-// A folded form (Relu: scale_factor 1 / alpha_y, post-op relu) would drop the tail: with one the
+// A folded form (Relu: divisor alpha_y, post-op relu) would drop the tail: with one the
 // epilogue takes the general form, relu then linear(scale, shift) then linear(1 / alpha_y).
 TEST(Int8EpilogueTail, TailTakesTheGeneralForm) {
   flatbuffers::FlatBufferBuilder b;
   b.Finish(fb::CreateActivation(b, Kind::Relu, 0.f, 0.f, 2.f, -0.5f));
   const auto* a = flatbuffers::GetRoot<fb::Activation>(b.GetBufferPointer());
   const int8_epilogue::Epilogue e = int8_epilogue::make(a, DType::kU8, 0.25f);
-  EXPECT_EQ(e.scale_factor, 1.f);
+  EXPECT_EQ(e.divisor, 1.f);
   // 2 * relu(x) - 0.5, then / 0.25: one linear(8, -2), then the mapped clamp [-2, inf).
   ASSERT_EQ(e.ops.len(), 2);
   dnnl::algorithm alg;
@@ -122,7 +122,7 @@ TEST(Int8EpilogueTail, TailTakesTheGeneralForm) {
   b2.Finish(fb::CreateActivation(b2, Kind::Relu));
   const int8_epilogue::Epilogue f =
       int8_epilogue::make(flatbuffers::GetRoot<fb::Activation>(b2.GetBufferPointer()), DType::kU8, 0.25f);
-  EXPECT_EQ(f.scale_factor, 4.f);
+  EXPECT_EQ(f.divisor, 0.25f);
   EXPECT_EQ(f.ops.len(), 1);
 }
 
