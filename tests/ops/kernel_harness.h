@@ -10,10 +10,13 @@
 //   h.run();  then h.output<float>(0) and h.output_desc(0)
 //
 // Outputs and scratch are filled with 0xFF bytes (NaN for f32) before run(), so an element the
-// kernel forgets to write shows up.
+// kernel forgets to write shows up; and each output is followed by 64 canary bytes, so that a kernel
+// writing past its end (into the next tensor of a Session's arena, or past a caller's buffer) fails
+// the test.
 #pragma once
 
 #include <flatbuffers/flatbuffers.h>
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
@@ -109,16 +112,26 @@ class KernelHarness final : public PrepareContext {
     for (const TensorDesc& d : outputs_) out_bytes_.emplace_back(d.bytes(), uint8_t{0xFF});
     aliased_input_ = in_place ? reusable_input_ : -1;
     if (aliased_input_ >= 0) out_bytes_[0] = inputs_[aliased_input_].bytes;
+    for (std::vector<uint8_t>& bytes : out_bytes_) bytes.insert(bytes.end(), kCanaryBytes, kCanary);
     scratch_.assign(scratch_bytes_ + 64, uint8_t{0xFF});
     Run run(*this);
     kernel_->run(run);
     stream_.wait();
+    for (size_t i = 0; i < out_bytes_.size(); ++i) {
+      const uint8_t* canary = out_bytes_[i].data() + out_bytes_[i].size() - kCanaryBytes;
+      for (size_t b = 0; b < kCanaryBytes; ++b) {
+        if (canary[b] != kCanary) {
+          ADD_FAILURE() << label_ << " wrote past the end of output " << i << " (byte " << b << " after it)";
+          break;
+        }
+      }
+    }
   }
 
   const TensorDesc& output_desc(int i) const { return outputs_[i]; }
   template <typename T>
   std::vector<T> output(int i) const {
-    std::vector<T> v(out_bytes_[i].size() / sizeof(T));
+    std::vector<T> v((out_bytes_[i].size() - kCanaryBytes) / sizeof(T));
     std::memcpy(v.data(), out_bytes_[i].data(), v.size() * sizeof(T));
     return v;
   }
@@ -175,6 +188,9 @@ class KernelHarness final : public PrepareContext {
    private:
     KernelHarness& h_;
   };
+
+  static constexpr size_t kCanaryBytes = 64;
+  static constexpr uint8_t kCanary = 0xA5;
 
   std::vector<uint8_t> node_bytes_;
   std::string op_name_, label_, impl_;
