@@ -3,12 +3,36 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <exception>
+#include <utility>
 
 #include "runtime/src/session_impl.h"
 
 namespace saturn {
+namespace {
+
+// True when any two of the caller's buffers (inputs, then outputs; `infos` give their sizes) share
+// a byte: then no output may be written before the last step has run. Allocates nothing.
+bool buffers_overlap(std::span<const void* const> inputs, const std::vector<TensorInfo>& input_infos,
+                     std::span<void* const> outputs, const std::vector<TensorInfo>& output_infos) {
+  const size_t n = inputs.size() + outputs.size();
+  const auto range = [&](size_t k) {
+    const bool in = k < inputs.size();
+    const auto begin = reinterpret_cast<uintptr_t>(in ? inputs[k] : outputs[k - inputs.size()]);
+    return std::make_pair(begin, begin + (in ? input_infos[k] : output_infos[k - inputs.size()]).bytes());
+  };
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = a + 1; b < n; ++b) {
+      const auto [a_begin, a_end] = range(a);
+      const auto [b_begin, b_end] = range(b);
+      if (a_begin < b_end && b_begin < a_end) return true;
+    }
+  return false;
+}
+
+}  // namespace
 
 size_t TensorInfo::bytes() const {
   size_t n = dtype_size(dtype);
@@ -69,6 +93,16 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
     if (!v.read_in_place) std::memcpy(v.data, inputs[i], inputs_[i].bytes());
   }
   for (const InPlaceRead& r : in_place_reads_) steps_[r.step].run_ctx.inputs_[r.slot] = inputs[r.input];
+  const bool outputs_in_place = !buffers_overlap(inputs, inputs_, outputs, outputs_);
+  for (const CallerOutputUse& u : caller_output_uses_) {
+    StepRunContext& rc = steps_[u.step].run_ctx;
+    void* p = outputs_in_place ? outputs[u.output] : u.arena;
+    if (u.step_input) {
+      rc.inputs_[u.slot] = p;
+    } else {
+      rc.outputs_[u.slot] = p;
+    }
+  }
   try {
     int current = threads;
     for (size_t s = 0; s < steps_.size(); ++s) {
@@ -93,6 +127,7 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const OutputSource& src = output_sources_[i];
+    if (outputs_in_place && src.value != -1 && values_[src.value].caller_output == static_cast<int>(i)) continue;
     const void* from = src.constant != nullptr ? src.constant : values_[src.value].data;
     std::memcpy(outputs[i], from, outputs_[i].bytes());
   }

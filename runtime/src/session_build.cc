@@ -122,6 +122,11 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
     SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
   }
   for (int id : impl->input_values_) impl->values_[id].read_in_place = !impl->values_[id].live_to_end;
+  for (size_t i = 0; i < impl->output_sources_.size(); ++i) {
+    const int id = impl->output_sources_[i].value;
+    if (id != -1 && impl->values_[id].producer != -1 && impl->values_[id].caller_output == -1)
+      impl->values_[id].caller_output = static_cast<int>(i);
+  }
   SATURN_RETURN_IF_ERROR(impl->plan_memory());
   impl->resolve_pointers();
   impl->mark_light_steps();
@@ -388,10 +393,15 @@ void Session::Impl::resolve_pointers() {
       }
       const Value& v = values_[id];
       if (v.read_in_place) in_place_reads_.push_back({in_place_inputs.at(id), s, rc.inputs_.size()});
+      if (v.caller_output != -1) caller_output_uses_.push_back({v.caller_output, s, true, rc.inputs_.size(), v.data});
       rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
     }
     rc.outputs_.clear();
-    for (int id : steps_[s].outputs) rc.outputs_.push_back(values_[id].data);
+    for (int id : steps_[s].outputs) {
+      const Value& v = values_[id];
+      if (v.caller_output != -1) caller_output_uses_.push_back({v.caller_output, s, false, rc.outputs_.size(), v.data});
+      rc.outputs_.push_back(v.data);
+    }
   }
 }
 

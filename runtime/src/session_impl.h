@@ -6,10 +6,12 @@
 // Steps. One per node, in model order, plus the inserted Reorder steps (before the consumer that
 // needs them, and at the end for graph outputs left in Nhwc). Each step's RunContext holds pointers
 // resolved once in create() (arena slots, constant bytes, its scratch), so run() only points the
-// readers of the graph inputs at the caller's buffers, calls the kernels, and copies the outputs
-// out. Kernels never write into their inputs' bytes unless the Session placed their output there
+// steps at the caller's buffers and calls the kernels. Kernels never write into their inputs' bytes unless the Session placed their output there
 // (buffer_owners, never a graph input's), so the caller's buffers are read, not copied: a graph
-// input is copied into the arena only when it is also a graph output.
+// input is copied into the arena only when it is also a graph output. Likewise a graph output
+// produced by a step is written straight into the caller's buffer, unless the caller's buffers
+// overlap in that run (an output would overwrite an input that later steps read): then it goes
+// through its arena slot and is copied out.
 //
 // Arena. One 64-byte aligned allocation holding every runtime value (graph inputs only when
 // copied) for its lifetime [producing step (0 for graph inputs), last consuming step] (values
@@ -57,6 +59,9 @@ class Session::Impl {
     // A graph input that its readers take straight from the caller's buffer (run() copies nothing
     // in and it has no arena slot); false for one that is also a graph output.
     bool read_in_place = false;
+    // The graph output whose caller buffer its producer and readers use instead of its arena slot
+    // when run() can (see Session::Impl::run); -1 for none.
+    int caller_output = -1;
     int producer = -1;               // step index; -1 for graph inputs and constants
     int last_use = -1;               // last step reading it
     bool live_to_end = false;        // copied out after the last step
@@ -131,6 +136,16 @@ class Session::Impl {
     size_t step, slot;
   };
   std::vector<InPlaceRead> in_place_reads_;
+  // Where a step writes or reads graph output `output`: its slot, and the arena bytes it uses
+  // when the output cannot go straight to the caller's buffer.
+  struct CallerOutputUse {
+    int output;
+    size_t step;
+    bool step_input;
+    size_t slot;
+    uint8_t* arena;
+  };
+  std::vector<CallerOutputUse> caller_output_uses_;
   std::vector<TensorInfo> outputs_;
   std::vector<OutputSource> output_sources_;
 

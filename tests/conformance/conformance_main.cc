@@ -173,16 +173,21 @@ TestResult run_data_set(const fs::path& test_dir, const onnx::ModelProto& proto,
     return fail("the session has " + std::to_string(out_infos.size()) + " outputs, the test data " +
                 std::to_string(ref_files.size()));
   }
+  // The outputs end at an inaccessible page too: run() writes them in place.
   std::vector<npy::Array> outs(out_infos.size());
   std::vector<void*> out_ptrs;
-  for (size_t o = 0; o < out_infos.size(); ++o) {
-    outs[o].dtype = out_infos[o].dtype;
-    outs[o].dims = out_infos[o].dims;
-    outs[o].data.resize(out_infos[o].bytes());
-    out_ptrs.push_back(outs[o].data.data());
+  for (const TensorInfo& info : out_infos) {
+    guarded.push_back(std::make_unique<testing::GuardedBuffer>(info.bytes()));
+    out_ptrs.push_back(guarded.back()->data());
   }
   Status st = (*session)->run(in_ptrs, out_ptrs);
   if (!st) return fail("run: " + st.message());
+  for (size_t o = 0; o < out_infos.size(); ++o) {
+    outs[o].dtype = out_infos[o].dtype;
+    outs[o].dims = out_infos[o].dims;
+    const auto* bytes = static_cast<const uint8_t*>(out_ptrs[o]);
+    outs[o].data.assign(bytes, bytes + out_infos[o].bytes());
+  }
   for (size_t o = 0; o < out_infos.size(); ++o) {
     auto ref = conformance::read_tensor_proto(ref_files[o], nullptr);
     if (!ref) return fail(ref.status().message());

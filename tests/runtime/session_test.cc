@@ -167,6 +167,51 @@ TEST(Session, InputsAreReadInPlaceAndNeverWritten) {
   }
 }
 
+// y = Relu(x) is a graph output that a later step reads too: z = y + x.
+ModelBuilder relu_then_add_model() {
+  ModelBuilder b;
+  const std::vector<int64_t> dims = {3, 5};
+  const int x = b.add_input("x", dims);
+  const int y = b.add_tensor("y", dims), z = b.add_tensor("z", dims);
+  b.add_unary("relu", x, y, fb::ActivationKind::Relu);
+  b.add_node("add", [](flatbuffers::FlatBufferBuilder& f) {
+    return std::make_pair(fb::Op::Binary, fb::CreateBinary(f, fb::BinaryKind::Add).Union());
+  }, {y, x}, {z});
+  b.add_output(y);
+  b.add_output(z);
+  return b;
+}
+
+TEST(Session, OutputsAreWrittenInPlaceUnlessBuffersOverlap) {
+  auto model = load(relu_then_add_model());
+  ASSERT_NE(model, nullptr);
+  auto session = Session::create(model);
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  const std::vector<float> x = iota_signed(15);
+
+  // Output buffers that end at an inaccessible page: a write past either faults.
+  testing::GuardedBuffer y(15 * sizeof(float)), z(15 * sizeof(float));
+  const void* in[] = {x.data()};
+  void* out[] = {y.data(), z.data()};
+  ASSERT_TRUE((*session)->run(in, out).is_ok());
+  const auto* yf = static_cast<const float*>(y.data());
+  const auto* zf = static_cast<const float*>(z.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(yf[i], std::max(x[i], 0.f));
+    EXPECT_EQ(zf[i], std::max(x[i], 0.f) + x[i]);
+  }
+
+  // y's buffer is x's: written in place, y would overwrite the x that the Add still reads.
+  std::vector<float> shared = x, z2(15);
+  const void* in2[] = {shared.data()};
+  void* out2[] = {shared.data(), z2.data()};
+  ASSERT_TRUE((*session)->run(in2, out2).is_ok());
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(shared[i], std::max(x[i], 0.f));
+    EXPECT_EQ(z2[i], std::max(x[i], 0.f) + x[i]);
+  }
+}
+
 TEST(Session, ConstantAndInputOutputsAreCopied) {
   ModelBuilder b;
   const int x = b.add_input("x", {3});
