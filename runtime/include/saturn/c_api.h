@@ -74,7 +74,7 @@ size_t saturn_session_output_bytes(const saturn_session* session, size_t index);
 
 /* Runs the session: inputs[i] holds input i (num_inputs must equal the input count; read in place
  * during the call, never written), outputs[i] receives output i (num_outputs must equal the output
- * count). The caller owns every buffer. */
+ * count). Buffers may overlap. The caller owns every buffer. */
 int saturn_session_run(saturn_session* session, const void* const* inputs, size_t num_inputs, void* const* outputs,
                        size_t num_outputs);
 

@@ -2,8 +2,9 @@
 //   create()  shape inference, kernel prepare (oneDNN primitives, weight reorders), layout
 //             assignment (NHWC between spatial ops, reorders as explicit steps) and one arena
 //             planned by tensor lifetimes;
-//   run()     runs every step, reading the inputs in place (the caller's buffers, never written),
-//             and copies the outputs out. It allocates nothing and creates no oneDNN primitive.
+//   run()     runs every step, reading the inputs in place (the caller's buffers, never written)
+//             and writing the outputs in place (through the arena and a copy when the caller's
+//             buffers overlap). It allocates nothing and creates no oneDNN primitive.
 // A Session belongs to one thread at a time; several sessions may share one Model.
 #pragma once
 
@@ -51,7 +52,8 @@ class Session {
 
   // inputs[i] points to inputs()[i].bytes() bytes laid out row-major in inputs()[i].dims (any
   // alignment; read in place during the call, never written); outputs[i] likewise receives
-  // outputs()[i]. The caller owns every buffer.
+  // outputs()[i] (written during the call, no byte outside it). Buffers may overlap (even an output
+  // with an input). The caller owns every buffer.
   Status run(std::span<const void* const> inputs, std::span<void* const> outputs);
 
   // Like run(), but records the wall time of every step in nanoseconds (steps() order).
