@@ -90,17 +90,20 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
 
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& v = values_[input_values_[i]];
-    if (!v.read_in_place) std::memcpy(v.data, inputs[i], inputs_[i].bytes());
+    if (v.caller_input == -1) std::memcpy(v.data, inputs[i], inputs_[i].bytes());
   }
-  for (const InPlaceRead& r : in_place_reads_) steps_[r.step].run_ctx.inputs_[r.slot] = inputs[r.input];
   const bool outputs_in_place = !buffers_overlap(inputs, inputs_, outputs, outputs_);
-  for (const CallerOutputUse& u : caller_output_uses_) {
-    StepRunContext& rc = steps_[u.step].run_ctx;
-    void* p = outputs_in_place ? outputs[u.output] : u.arena;
-    if (u.step_input) {
-      rc.inputs_[u.slot] = p;
+  for (const CallerSlot& c : caller_slots_) {
+    StepRunContext& rc = steps_[c.step].run_ctx;
+    if (!c.graph_output) {
+      rc.inputs_[c.slot] = inputs[c.index];
+      continue;
+    }
+    void* p = outputs_in_place ? outputs[c.index] : c.arena;
+    if (c.step_input) {
+      rc.inputs_[c.slot] = p;
     } else {
-      rc.outputs_[u.slot] = p;
+      rc.outputs_[c.slot] = p;
     }
   }
   try {

@@ -121,7 +121,10 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
     for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
     SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
   }
-  for (int id : impl->input_values_) impl->values_[id].read_in_place = !impl->values_[id].live_to_end;
+  for (size_t i = 0; i < impl->input_values_.size(); ++i) {
+    Value& v = impl->values_[impl->input_values_[i]];
+    if (!v.live_to_end && v.caller_input == -1) v.caller_input = static_cast<int>(i);
+  }
   for (size_t i = 0; i < impl->output_sources_.size(); ++i) {
     const int id = impl->output_sources_[i].value;
     if (id != -1 && impl->values_[id].producer != -1 && impl->values_[id].caller_output == -1)
@@ -342,7 +345,7 @@ Status Session::Impl::plan_memory() {
   std::vector<std::pair<int, int>> span(values_.size(), {-1, -1});
   for (size_t i = 0; i < values_.size(); ++i) {
     const Value& v = values_[i];
-    if (v.constant != nullptr || v.read_in_place || (v.producer == -1 && !v.graph_input)) continue;  // not in the arena
+    if (v.constant != nullptr || v.caller_input != -1 || (v.producer == -1 && !v.graph_input)) continue;  // not in the arena
     const int first = v.graph_input ? 0 : v.producer;
     const int last = v.live_to_end ? last_step : std::max(first, v.last_use);
     auto& [owner_first, owner_last] = span[owner[i]];
@@ -379,9 +382,6 @@ Status Session::Impl::plan_memory() {
 }
 
 void Session::Impl::resolve_pointers() {
-  std::map<int, int> in_place_inputs;  // value -> graph input index
-  for (size_t i = 0; i < input_values_.size(); ++i)
-    if (values_[input_values_[i]].read_in_place) in_place_inputs[input_values_[i]] = static_cast<int>(i);
   for (size_t s = 0; s < steps_.size(); ++s) {
     StepRunContext& rc = steps_[s].run_ctx;
     rc.stream_ = &stream_;
@@ -392,14 +392,14 @@ void Session::Impl::resolve_pointers() {
         continue;
       }
       const Value& v = values_[id];
-      if (v.read_in_place) in_place_reads_.push_back({in_place_inputs.at(id), s, rc.inputs_.size()});
-      if (v.caller_output != -1) caller_output_uses_.push_back({v.caller_output, s, true, rc.inputs_.size(), v.data});
+      if (v.caller_input != -1) caller_slots_.push_back({false, v.caller_input, s, true, rc.inputs_.size(), nullptr});
+      if (v.caller_output != -1) caller_slots_.push_back({true, v.caller_output, s, true, rc.inputs_.size(), v.data});
       rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
     }
     rc.outputs_.clear();
     for (int id : steps_[s].outputs) {
       const Value& v = values_[id];
-      if (v.caller_output != -1) caller_output_uses_.push_back({v.caller_output, s, false, rc.outputs_.size(), v.data});
+      if (v.caller_output != -1) caller_slots_.push_back({true, v.caller_output, s, false, rc.outputs_.size(), v.data});
       rc.outputs_.push_back(v.data);
     }
   }

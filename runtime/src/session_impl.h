@@ -56,11 +56,11 @@ class Session::Impl {
     TensorDesc desc;
     const void* constant = nullptr;  // non-null: a constant in the model's bytes
     bool graph_input = false;
-    // A graph input that its readers take straight from the caller's buffer (run() copies nothing
-    // in and it has no arena slot); false for one that is also a graph output.
-    bool read_in_place = false;
-    // The graph output whose caller buffer its producer and readers use instead of its arena slot
-    // when run() can (see Session::Impl::run); -1 for none.
+    // The graph input whose caller buffer its readers read in place (no copy in, no arena slot);
+    // -1 for none, and for one that is also a graph output (copied into its arena slot).
+    int caller_input = -1;
+    // The graph output whose caller buffer its producer writes and its readers read, when run()
+    // can (see run()); -1 for none. It keeps its arena slot for the runs that cannot.
     int caller_output = -1;
     int producer = -1;               // step index; -1 for graph inputs and constants
     int last_use = -1;               // last step reading it
@@ -130,22 +130,17 @@ class Session::Impl {
 
   std::vector<TensorInfo> inputs_;
   std::vector<int> input_values_;
-  // Where run() points a step's input slot at the caller's buffer of graph input `input`.
-  struct InPlaceRead {
-    int input;
-    size_t step, slot;
-  };
-  std::vector<InPlaceRead> in_place_reads_;
-  // Where a step writes or reads graph output `output`: its slot, and the arena bytes it uses
-  // when the output cannot go straight to the caller's buffer.
-  struct CallerOutputUse {
-    int output;
+  // A step's input or output slot that run() points at the caller's buffer of graph input or
+  // output `index`; `arena` holds the slot's own bytes, for an output that cannot go there.
+  struct CallerSlot {
+    bool graph_output;
+    int index;
     size_t step;
     bool step_input;
     size_t slot;
     uint8_t* arena;
   };
-  std::vector<CallerOutputUse> caller_output_uses_;
+  std::vector<CallerSlot> caller_slots_;
   std::vector<TensorInfo> outputs_;
   std::vector<OutputSource> output_sources_;
 
