@@ -40,8 +40,9 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y, co
   Epilogue e;
   const Kind kind = activation == nullptr ? Kind::None : activation->kind();
   const bool int8_y = is_int8(y_dtype);
-  const bool folded = int8_y && !dnnl_util::has_affine_tail(activation) &&
-                      (kind == Kind::None || kind == Kind::Relu || kind == Kind::LeakyRelu || kind == Kind::Clip);
+  const bool folded =
+      int8_y && !dnnl_util::has_affine_tail(activation) &&
+      (kind == Kind::None || kind == Kind::Relu || kind == Kind::LeakyRelu || kind == Kind::Clip);
   if (folded) e.divisor = alpha_y;
   if (sum) e.ops.append_sum(sum->scale / e.divisor, sum->type);
   if (!int8_y) {
@@ -55,9 +56,7 @@ Epilogue make(const fb::Activation* activation, DType y_dtype, float alpha_y, co
     return e;
   }
   switch (kind) {
-    case Kind::Relu:
-      e.ops.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
-      break;
+    case Kind::Relu: e.ops.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f); break;
     case Kind::LeakyRelu:
       e.ops.append_eltwise(1.f, alg::eltwise_relu, activation->alpha(), 0.f);
       if (s8) e.ops.append_eltwise(1.f, alg::eltwise_clip_v2, -127.f, 127.f);

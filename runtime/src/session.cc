@@ -130,7 +130,8 @@ Status Session::Impl::run(std::span<const void* const> inputs, std::span<void* c
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const OutputSource& src = output_sources_[i];
-    if (outputs_in_place && src.value != -1 && values_[src.value].caller_output == static_cast<int>(i)) continue;
+    if (outputs_in_place && src.value != -1 && values_[src.value].caller_output == static_cast<int>(i))
+      continue;
     const void* from = src.constant != nullptr ? src.constant : values_[src.value].data;
     std::memcpy(outputs[i], from, outputs_[i].bytes());
   }

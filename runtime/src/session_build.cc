@@ -345,7 +345,8 @@ Status Session::Impl::plan_memory() {
   std::vector<std::pair<int, int>> span(values_.size(), {-1, -1});
   for (size_t i = 0; i < values_.size(); ++i) {
     const Value& v = values_[i];
-    if (v.constant != nullptr || v.caller_input != -1 || (v.producer == -1 && !v.graph_input)) continue;  // not in the arena
+    if (v.constant != nullptr || v.caller_input != -1 || (v.producer == -1 && !v.graph_input))
+      continue;  // not in the arena
     const int first = v.graph_input ? 0 : v.producer;
     const int last = v.live_to_end ? last_step : std::max(first, v.last_use);
     auto& [owner_first, owner_last] = span[owner[i]];
@@ -392,14 +393,17 @@ void Session::Impl::resolve_pointers() {
         continue;
       }
       const Value& v = values_[id];
-      if (v.caller_input != -1) caller_slots_.push_back({false, v.caller_input, s, true, rc.inputs_.size(), nullptr});
-      if (v.caller_output != -1) caller_slots_.push_back({true, v.caller_output, s, true, rc.inputs_.size(), v.data});
+      if (v.caller_input != -1)
+        caller_slots_.push_back({false, v.caller_input, s, true, rc.inputs_.size(), nullptr});
+      if (v.caller_output != -1)
+        caller_slots_.push_back({true, v.caller_output, s, true, rc.inputs_.size(), v.data});
       rc.inputs_.push_back(v.constant != nullptr ? v.constant : v.data);
     }
     rc.outputs_.clear();
     for (int id : steps_[s].outputs) {
       const Value& v = values_[id];
-      if (v.caller_output != -1) caller_slots_.push_back({true, v.caller_output, s, false, rc.outputs_.size(), v.data});
+      if (v.caller_output != -1)
+        caller_slots_.push_back({true, v.caller_output, s, false, rc.outputs_.size(), v.data});
       rc.outputs_.push_back(v.data);
     }
   }

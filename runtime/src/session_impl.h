@@ -6,18 +6,18 @@
 // Steps. One per node, in model order, plus the inserted Reorder steps (before the consumer that
 // needs them, and at the end for graph outputs left in Nhwc). Each step's RunContext holds pointers
 // resolved once in create() (arena slots, constant bytes, its scratch), so run() only points the
-// steps at the caller's buffers and calls the kernels. Kernels never write into their inputs' bytes unless the Session placed their output there
-// (buffer_owners, never a graph input's), so the caller's buffers are read, not copied: a graph
-// input is copied into the arena only when it is also a graph output. Likewise a graph output
-// produced by a step is written straight into the caller's buffer, unless the caller's buffers
-// overlap in that run (an output would overwrite an input that later steps read): then it goes
-// through its arena slot and is copied out.
+// steps at the caller's buffers and calls the kernels. Kernels never write into their inputs'
+// bytes unless the Session placed their output there (buffer_owners, never a graph input's), so
+// the caller's buffers are read, not copied: a graph input is copied into the arena only when it is
+// also a graph output. Likewise a graph output produced by a step is written straight into the
+// caller's buffer, unless the caller's buffers overlap in that run (an output would overwrite an
+// input that later steps read): then it goes through its arena slot and is copied out.
 //
 // Arena. One 64-byte aligned allocation holding every runtime value (graph inputs only when
 // copied) for its lifetime [producing step (0 for graph inputs), last consuming step] (values
-// copied out live to the last step) and every step's scratch for that step only, placed by MemoryPlanner. A step's
-// output 0 occupies its reusable input's buffer when the step is that input's last reader
-// (buffer_owners); the buffer then lives until the output's last use.
+// copied out live to the last step) and every step's scratch for that step only, placed by
+// MemoryPlanner. A step's output 0 occupies its reusable input's buffer when the step is that
+// input's last reader (buffer_owners); the buffer then lives until the output's last use.
 #pragma once
 
 #include <cstdlib>

@@ -164,7 +164,8 @@ TestResult run_data_set(const fs::path& test_dir, const onnx::ModelProto& proto,
                   npy::dims_string(info.dims) + ", test data is " + dtype_name(it->second.dtype) + " " +
                   npy::dims_string(it->second.dims));
     }
-    guarded.push_back(std::make_unique<testing::GuardedBuffer>(it->second.data.data(), it->second.data.size()));
+    guarded.push_back(
+        std::make_unique<testing::GuardedBuffer>(it->second.data.data(), it->second.data.size()));
     in_ptrs.push_back(guarded.back()->data());
   }
   const auto& out_infos = (*session)->outputs();

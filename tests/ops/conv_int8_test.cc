@@ -377,7 +377,8 @@ void run_operands(const Int8Case& c, const Operands& o, Tally* tally, bool exact
     if (s8) {
       EXPECT_GE(g, -127) << "at " << i;  // symmetric range: never -128
     }
-    EXPECT_LE(std::abs(g - e), exact ? 0 : 1) << "at " << i << ": got " << g << ", want " << e << " (" << h.impl() << ")";
+    EXPECT_LE(std::abs(g - e), exact ? 0 : 1)
+        << "at " << i << ": got " << g << ", want " << e << " (" << h.impl() << ")";
     if (g != e) ++off;
   }
   tally->int8_elements += static_cast<int64_t>(got.size());
@@ -546,13 +547,14 @@ TEST(ConvInt8Requantization, IsOneMultiplyWhereTheActivationFolds) {
         c.bias = false;
         c.act = activation_for(kind);
         c.y_type = y_type;
-        c.name = std::to_string(kernel) + "x" + std::to_string(kernel) + "_" + fb::EnumNameActivationKind(kind) +
-                 "_to_" + dtype_name(y_type);
+        c.name = std::to_string(kernel) + "x" + std::to_string(kernel) + "_" +
+                 fb::EnumNameActivationKind(kind) + "_to_" + dtype_name(y_type);
         SCOPED_TRACE(c.name);
         Operands o;
         std::mt19937 gen(900 + static_cast<uint32_t>(index++));
         std::uniform_int_distribution<int> xd(0, 255), wd(-3, 3);
-        for (int64_t i = 0; i < op_util::product(c.shape.x, 0, c.shape.x.size()); ++i) o.x.push_back(static_cast<uint8_t>(xd(gen)));
+        for (int64_t i = 0; i < op_util::product(c.shape.x, 0, c.shape.x.size()); ++i)
+          o.x.push_back(static_cast<uint8_t>(xd(gen)));
         o.w_dims = {16, 16, kernel, kernel};
         for (int64_t i = 0; i < 16 * 16 * kernel * kernel; ++i) o.w.push_back(static_cast<int8_t>(wd(gen)));
         o.q.alpha_x = 3.5f;

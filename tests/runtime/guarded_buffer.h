@@ -1,8 +1,8 @@
-// GuardedBuffer: `bytes` bytes that end exactly where an inaccessible page begins, for the inputs a
-// test hands Session::run() (which reads them in place): a kernel that reads past the end of a
-// caller's buffer then faults instead of silently reading the neighbouring memory. seal() makes the
-// bytes read-only, so that a kernel writing into a caller's input faults too. Header-only; any test
-// area may include it.
+// GuardedBuffer: `bytes` bytes that end exactly where an inaccessible page begins, for the buffers
+// a test hands Session::run() (which reads the inputs and writes the outputs in place): a kernel
+// that reads or writes past the end of a caller's buffer then faults instead of silently touching
+// the neighbouring memory. seal() makes the bytes read-only, so that a kernel writing into a
+// caller's input faults too. Header-only; any test area may include it.
 #pragma once
 
 #include <sys/mman.h>
