@@ -121,15 +121,7 @@ Result<std::unique_ptr<Session::Impl>> Session::Impl::build(std::shared_ptr<cons
     for (int n = 0; n < num_nodes; ++n) SATURN_RETURN_IF_ERROR(impl->add_node(n));
     SATURN_RETURN_IF_ERROR(impl->add_graph_outputs());
   }
-  for (size_t i = 0; i < impl->input_values_.size(); ++i) {
-    Value& v = impl->values_[impl->input_values_[i]];
-    if (!v.live_to_end && v.caller_input == -1) v.caller_input = static_cast<int>(i);
-  }
-  for (size_t i = 0; i < impl->output_sources_.size(); ++i) {
-    const int id = impl->output_sources_[i].value;
-    if (id != -1 && impl->values_[id].producer != -1 && impl->values_[id].caller_output == -1)
-      impl->values_[id].caller_output = static_cast<int>(i);
-  }
+  impl->plan_caller_buffers();
   SATURN_RETURN_IF_ERROR(impl->plan_memory());
   impl->resolve_pointers();
   impl->mark_light_steps();
@@ -327,6 +319,18 @@ std::vector<int> Session::Impl::buffer_owners() const {
       owner[out] = owner[in];
   }
   return owner;
+}
+
+void Session::Impl::plan_caller_buffers() {
+  for (size_t i = 0; i < input_values_.size(); ++i) {
+    Value& v = values_[input_values_[i]];
+    if (!v.live_to_end && v.caller_input == -1) v.caller_input = static_cast<int>(i);
+  }
+  for (size_t i = 0; i < output_sources_.size(); ++i) {
+    const int id = output_sources_[i].value;
+    if (id != -1 && values_[id].producer != -1 && values_[id].caller_output == -1)
+      values_[id].caller_output = static_cast<int>(i);
+  }
 }
 
 Status Session::Impl::plan_memory() {

@@ -112,6 +112,9 @@ class Session::Impl {
   Status add_graph_outputs();
   // Per value, the value whose arena buffer it occupies (itself, or a reusable input it took over).
   std::vector<int> buffer_owners() const;
+  // Sets each value's caller_input / caller_output: the graph inputs read and the graph outputs
+  // written in the caller's buffers (the first index where a value is listed twice).
+  void plan_caller_buffers();
   Status plan_memory();
   void resolve_pointers();
 

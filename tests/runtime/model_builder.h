@@ -103,6 +103,12 @@ class ModelBuilder {
     }, {in}, {out});
   }
 
+  void add_binary(const std::string& name, int a, int b, int out, fb::BinaryKind kind) {
+    add_node(name, [=](flatbuffers::FlatBufferBuilder& fbb) {
+      return std::make_pair(fb::Op::Binary, fb::CreateBinary(fbb, kind).Union());
+    }, {a, b}, {out});
+  }
+
   std::vector<uint8_t> finish() const {
     flatbuffers::FlatBufferBuilder fbb;
     std::vector<flatbuffers::Offset<fb::Buffer>> buffer_offsets;

@@ -141,11 +141,7 @@ TEST(Session, InputsAreReadInPlaceAndNeverWritten) {
             twice = b.add_tensor("twice", dims);
   b.add_identity("copy", x, copy);
   b.add_unary("relu", x, relu, fb::ActivationKind::Relu);
-  b.add_node("twice",
-             [](flatbuffers::FlatBufferBuilder& f) {
-               return std::make_pair(fb::Op::Binary, fb::CreateBinary(f, fb::BinaryKind::Add).Union());
-             },
-             {x, x}, {twice});
+  b.add_binary("twice", x, x, twice, fb::BinaryKind::Add);
   for (int t : {copy, relu, twice}) b.add_output(t);
   auto model = load(b);
   ASSERT_NE(model, nullptr);
@@ -177,11 +173,7 @@ ModelBuilder relu_then_add_model() {
   const int x = b.add_input("x", dims);
   const int y = b.add_tensor("y", dims), z = b.add_tensor("z", dims);
   b.add_unary("relu", x, y, fb::ActivationKind::Relu);
-  b.add_node("add",
-             [](flatbuffers::FlatBufferBuilder& f) {
-               return std::make_pair(fb::Op::Binary, fb::CreateBinary(f, fb::BinaryKind::Add).Union());
-             },
-             {y, x}, {z});
+  b.add_binary("add", y, x, z, fb::BinaryKind::Add);
   b.add_output(y);
   b.add_output(z);
   return b;
