@@ -6,7 +6,8 @@
 // Weights W [M, C/group, kernel...] and bias B [M] are constants, reordered once in prepare() into
 // the blocked layout oneDNN picks (format_tag::any). INT8 2D depthwise and 1x1 convs and 3x3 stride-1
 // convs (INT8 and FP32) run on Saturn's own AVX2 kernels instead where those apply
-// (ops/depthwise_int8.h, ops/pointwise_int8.h, ops/winograd_int8.h, ops/winograd_f32.h).
+// (ops/depthwise_int8.h, ops/pointwise_int8.h, ops/winograd_int8.h, ops/winograd_f32.h), and INT8
+// 2D depthwise convs on its AVX-512 VNNI kernel on such CPUs (ops/depthwise_vnni.h).
 //
 // Row bands: an FP32 2D convolution with a window larger than one pixel, on one image whose output
 // rows split evenly over the threads, runs as one single-threaded primitive per band of output rows,
@@ -23,6 +24,7 @@
 
 #include "ops/conv_int8.h"
 #include "ops/depthwise_int8.h"
+#include "ops/depthwise_vnni.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl/primitive_util.h"
 #include "ops/dnnl/spatial_attrs.h"
@@ -56,6 +58,10 @@ class ConvKernel final : public Kernel {
   void run(RunContext& ctx) const override {
     if (depthwise_) {
       depthwise_->run(ctx.input(0), ctx.output(0));
+      return;
+    }
+    if (depthwise_vnni_) {
+      depthwise_vnni_->run(ctx.input(0), ctx.output(0), ctx.scratch());
       return;
     }
     if (pointwise_) {
@@ -93,7 +99,8 @@ class ConvKernel final : public Kernel {
  private:
   Status build(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group, bool with_bias,
                const fb::Activation* activation);
-  // Sets depthwise_ when the conv is in depthwise_int8.h's scope on this CPU.
+  // Sets depthwise_ (depthwise_vnni_) when the conv is in depthwise_int8.h's (depthwise_vnni.h's)
+  // scope on this CPU.
   void try_depthwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, const fb::Activation* activation);
   // Sets winograd_ when the conv is in winograd_f32.h's scope on this CPU.
   void try_winograd_f32(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,
@@ -114,6 +121,7 @@ class ConvKernel final : public Kernel {
 
   conv_int8::Plan plan_;
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
+  std::unique_ptr<depthwise_vnni::DepthwiseVnni> depthwise_vnni_;
   std::unique_ptr<pointwise_int8::PointwiseInt8> pointwise_;
   std::unique_ptr<winograd_f32::WinogradF32> winograd_;
   std::unique_ptr<winograd_int8::WinogradInt8> winograd_int8_;
@@ -186,7 +194,7 @@ Status ConvKernel::prepare(PrepareContext& ctx) {
   try_pointwise_int8(ctx, attrs, group, options->activation());
   try_winograd_f32(ctx, attrs, group, options->activation());
   try_winograd_int8(ctx, attrs, group, options->activation());
-  if (depthwise_ || pointwise_ || winograd_ || winograd_int8_) return Status::ok();
+  if (depthwise_ || depthwise_vnni_ || pointwise_ || winograd_ || winograd_int8_) return Status::ok();
   return dnnl_util::guard(ctx, [&] { return build(ctx, attrs, group, with_bias, options->activation()); });
 }
 
@@ -196,16 +204,24 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
   const std::vector<int64_t>& y = ctx.output(0).dims;
   const bool dense = all_equal(attrs.dilations, 1);
   const int64_t taps = x.size() == 4 ? attrs.kernel[0] * attrs.kernel[1] : 0;
-  if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 1 || taps > depthwise_int8::kMaxTaps ||
-      (taps == 1 && x[1] % 16 != 0) || !avx2::supports(activation) || !avx2::available())
+  if (!plan_.int8 || !plan_.depthwise || plan_.residual || !dense || taps < 1 || !avx2::supports(activation))
     return;
   const depthwise_int8::Geometry g{x[0], x[1], x[2], x[3], attrs.kernel[0], attrs.kernel[1], attrs.strides[0],
                                    attrs.strides[1], attrs.pad_begin[0], attrs.pad_begin[1], y[2], y[3]};
+  const auto* weights = static_cast<const int8_t*>(ctx.constant(1));
   const int32_t* bias = constant_bias<int32_t>(ctx);
-  depthwise_ = std::make_unique<depthwise_int8::DepthwiseInt8>(g, static_cast<const int8_t*>(ctx.constant(1)), bias,
-                                                               plan_.output_scales, activation, plan_.x_dtype,
-                                                               plan_.y_dtype, plan_.y_scale);
-  ctx.set_impl("saturn_dw_int8:avx2");
+  if (avx2::available() && taps <= depthwise_int8::kMaxTaps && (taps > 1 || x[1] % 16 == 0)) {
+    depthwise_ = std::make_unique<depthwise_int8::DepthwiseInt8>(
+        g, weights, bias, plan_.output_scales, activation, plan_.x_dtype, plan_.y_dtype, plan_.y_scale);
+    ctx.set_impl("saturn_dw_int8:avx2");
+  } else if (depthwise_vnni::available() && plan_.y_dtype != DType::kF32 &&
+             depthwise_vnni::in_scope(g, plan_.x_dtype, activation)) {
+    depthwise_vnni_ = std::make_unique<depthwise_vnni::DepthwiseVnni>(
+        g, weights, bias, plan_.output_scales, activation, plan_.x_dtype, plan_.y_dtype, plan_.y_scale,
+        omp_get_max_threads());
+    ctx.request_scratch(depthwise_vnni_->scratch_bytes());
+    ctx.set_impl("saturn_dw_int8:avx512_vnni");
+  }
 }
 
 void ConvKernel::try_pointwise_int8(PrepareContext& ctx, const dnnl_util::SpatialAttrs& attrs, int64_t group,

@@ -14,6 +14,7 @@
 
 #include "ops/conv_int8.h"
 #include "ops/depthwise_int8.h"
+#include "ops/depthwise_vnni.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 #include "ops/pointwise_int8.h"
@@ -486,13 +487,22 @@ std::vector<Int8Case> generate_depthwise() {
 
 // More depthwise convs of an S8 X: many channels (blocks split among the threads where a single
 // output row leaves too few rows), 2x2 kernels (an even tap count) with a partial block at the
-// bottom-right border, strides and pads; odd weights up to 64 every third case.
+// bottom-right border, strides and pads; odd weights up to 64 every third case. From the 9th
+// geometry on, 128 channels or more in the scope of Saturn's AVX-512 VNNI kernel
+// (depthwise_vnni.h), which runs them where available() and Y is U8 or S8 (not with Swish): whole
+// and partial groups of 64 channels, rows split into tiles (30 and 40 columns), batches, 1 to 7
+// rows and 2 to 7 columns of kernel, row strides 1 to 3, asymmetric pads, an image smaller than
+// the kernel.
 std::vector<Int8Case> generate_depthwise_wide() {
   const DepthwiseGeometry geometries[] = {
       {1, 32, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},   {1, 64, 5, 9, 5, 5, 1, 1, 2, 2, 2, 2},
       {2, 112, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1},  {1, 40, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1},
       {1, 200, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 240, 4, 10, 5, 5, 2, 1, 2, 2, 2, 2},
-      {1, 48, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},   {1, 40, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1}};
+      {1, 48, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},   {1, 40, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},
+      {1, 128, 6, 40, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 200, 5, 30, 5, 5, 1, 1, 2, 2, 2, 2},
+      {1, 240, 7, 13, 5, 5, 2, 1, 2, 2, 2, 2}, {1, 144, 4, 9, 7, 7, 1, 1, 3, 3, 3, 3},
+      {1, 192, 5, 11, 3, 2, 1, 1, 0, 1, 1, 0}, {1, 130, 3, 64, 1, 5, 1, 1, 0, 2, 0, 2},
+      {1, 256, 7, 6, 3, 3, 3, 1, 0, 0, 0, 0},  {1, 160, 2, 5, 5, 5, 1, 1, 2, 2, 2, 2}};
   std::vector<Int8Case> cases;
   int index = 0;
   for (const DepthwiseGeometry& g : geometries)
@@ -596,7 +606,15 @@ class DepthwiseInt8Test : public ::testing::TestWithParam<Int8Case> {};
 TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
   Tally t;
   run_case(GetParam(), &t);
-  EXPECT_EQ(t.own, avx2::available() ? 1 : 0) << "Saturn's depthwise kernel ran this case";
+  const Int8Case& c = GetParam();
+  const ConvShape& s = c.shape;
+  const std::vector<int64_t> y = reference::conv_output_dims(s);
+  const depthwise_vnni::Geometry g{s.x[0],         s.x[1],         s.x[2],       s.x[3],
+                                   s.kernel[0],    s.kernel[1],    s.strides[0], s.strides[1],
+                                   s.pad_begin[0], s.pad_begin[1], y[2],         y[3]};
+  const bool vnni = depthwise_vnni::available() && c.y_type != DType::kF32 && c.act.kind != Kind::Swish &&
+                    depthwise_vnni::in_scope(g, c.x_type, nullptr);
+  EXPECT_EQ(t.own, avx2::available() || vnni ? 1 : 0) << "Saturn's depthwise kernel ran this case";
 }
 
 INSTANTIATE_TEST_SUITE_P(Depthwise, DepthwiseInt8Test, ::testing::ValuesIn(generate_depthwise()),

@@ -1,0 +1,266 @@
+#include "ops/depthwise_vnni.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "ops/avx2.h"
+
+#define SATURN_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")))
+
+namespace saturn::depthwise_vnni {
+namespace {
+
+constexpr int64_t kGroup = 64;              // channels per group: one 64-byte load per column
+constexpr int64_t kQuadBytes = 4 * kGroup;  // the quads of one padded column: 4 vectors of 16 channels
+constexpr int64_t kVectors = kGroup / 16;   // accumulators per group
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Column iw of an input row (64 channels at `row`, those outside `mask` read as 0) as vpdpbusd's
+// u8 operand: an S8 X flipped to x + 128; `zero` (x = 0) outside [0, w).
+SATURN_AVX512_VNNI inline __m512i column(const uint8_t* row, int64_t iw, int64_t w, int64_t c, __mmask64 mask,
+                                         bool flip, __m512i zero) {
+  if (iw < 0 || iw >= w) return zero;
+  const __m512i v = _mm512_maskz_loadu_epi8(mask, row + iw * c);
+  return flip ? _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80))) : v;
+}
+
+// The quads of input row `row` (null: a padding row) at padded columns [first, first + columns)
+// into `dst`, kQuadBytes each (see depthwise_vnni.h).
+SATURN_AVX512_VNNI void build_quads(const uint8_t* row, int64_t w, int64_t c, int64_t pad_left, int64_t first,
+                                    int64_t columns, __mmask64 mask, bool flip, uint8_t* dst) {
+  const __m512i zero = flip ? _mm512_set1_epi8(static_cast<char>(0x80)) : _mm512_setzero_si512();
+  if (row == nullptr) {
+    for (int64_t i = 0; i < columns * 4; ++i) _mm512_storeu_si512(dst + i * kGroup, zero);
+    return;
+  }
+  const int64_t iw = first - pad_left;
+  __m512i v0 = column(row, iw, w, c, mask, flip, zero);
+  __m512i v1 = column(row, iw + 1, w, c, mask, flip, zero);
+  __m512i v2 = column(row, iw + 2, w, c, mask, flip, zero);
+  for (int64_t p = 0; p < columns; ++p, dst += kQuadBytes) {
+    const __m512i v3 = column(row, iw + p + 3, w, c, mask, flip, zero);
+    // Per 128-bit lane L: channels 16 L + 0-7 (lo) and 8-15 (hi) of columns p, p + 1 and of
+    // p + 2, p + 3, then the four columns of channels 16 L + 4 j + 0-3 in vector j.
+    const __m512i lo01 = _mm512_unpacklo_epi8(v0, v1), lo23 = _mm512_unpacklo_epi8(v2, v3);
+    const __m512i hi01 = _mm512_unpackhi_epi8(v0, v1), hi23 = _mm512_unpackhi_epi8(v2, v3);
+    _mm512_storeu_si512(dst, _mm512_unpacklo_epi16(lo01, lo23));
+    _mm512_storeu_si512(dst + kGroup, _mm512_unpackhi_epi16(lo01, lo23));
+    _mm512_storeu_si512(dst + 2 * kGroup, _mm512_unpacklo_epi16(hi01, hi23));
+    _mm512_storeu_si512(dst + 3 * kGroup, _mm512_unpackhi_epi16(hi01, hi23));
+    v0 = v1;
+    v1 = v2;
+    v2 = v3;
+  }
+}
+
+// The epilogue on 64 accumulators of one output pixel (4 vectors in the weights' channel order).
+struct Requantizer {
+  avx2::Epilogue epilogue;
+  __m512 scale16, shift16, lo16, hi16;  // the tail and bounds on 16 lanes
+  bool u8_y;
+
+  SATURN_AVX512_VNNI explicit Requantizer(const avx2::Requantization& r)
+      : epilogue(r),
+        scale16(_mm512_set1_ps(r.tail_scale)),
+        shift16(_mm512_set1_ps(r.tail_shift)),
+        lo16(_mm512_set1_ps(r.lo)),
+        hi16(_mm512_set1_ps(r.hi)),
+        u8_y(r.y_type == DType::kU8) {}
+
+  // Y's values (int32, before the packs) of 16 accumulators with their 16 scales: the operations of
+  // avx2::Epilogue::finish on 16 lanes for a folded epilogue and HardSwish, on 8 for the others.
+  SATURN_AVX512_VNNI __m512i requantize(__m512i acc, const float* scale) const {
+    if (epilogue.folded) {  // clamp(acc * scale + shift, lo, hi)
+      const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale), shift16);
+      return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo16), hi16));
+    }
+    if (epilogue.kind == fb::ActivationKind::HardSwish) {  // v * clamp(v / 6 + 1/2, 0, 1), then the tail
+      const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale), _mm512_setzero_ps());
+      const __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.f / 6.f), _mm512_set1_ps(0.5f));
+      const __m512 h =
+          _mm512_mul_ps(v, _mm512_max_ps(_mm512_setzero_ps(), _mm512_min_ps(_mm512_set1_ps(1.f), gate)));
+      return _mm512_cvtps_epi32(
+          _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(h, scale16, shift16), lo16), hi16));
+    }
+    const __m256 lo = epilogue.apply(_mm512_castsi512_si256(acc), _mm256_loadu_ps(scale));
+    const __m256 hi = epilogue.apply(_mm512_extracti64x4_epi64(acc, 1), _mm256_loadu_ps(scale + 8));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_cvtps_epi32(lo)), _mm256_cvtps_epi32(hi), 1);
+  }
+
+  // The channels of `mask` written to `out`. The in-lane packs undo the in-lane unpacks: lane L
+  // gets channels 16 L + 0-15 in order.
+  SATURN_AVX512_VNNI void store(const __m512i* acc, const float* scale, __mmask64 mask, uint8_t* out) const {
+    const __m512i w01 = _mm512_packs_epi32(requantize(acc[0], scale), requantize(acc[1], scale + 16));
+    const __m512i w23 = _mm512_packs_epi32(requantize(acc[2], scale + 32), requantize(acc[3], scale + 48));
+    const __m512i bytes = u8_y ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+    if (mask == ~__mmask64{0})
+      _mm512_storeu_si512(out, bytes);
+    else
+      _mm512_mask_storeu_epi8(out, mask, bytes);
+  }
+};
+
+// The output pixels of one row of a tile, 64 channels each: per kernel row r and block b of 4
+// kernel columns, one vpdpbusd per 16 channels on the quads at column ow * stride + 4 b.
+struct Pixels {
+  const uint8_t* const* quads;  // the tile's quad row of each kernel row
+  const __m512i* weights;       // the group's (DepthwiseVnni::weights_)
+  const int32_t* bias;
+  const float* scale;
+  const Requantizer* requantizer;
+  __mmask64 mask;
+  int64_t stride, c;
+
+  // `outputs` pixels from `out` on, c bytes apart. KH and BLOCKS fixed at compile time (the loops
+  // unrolled), or 0 for the runtime `kh` and `blocks`.
+  template <int KH, int BLOCKS>
+  SATURN_AVX512_VNNI void run(int64_t outputs, uint8_t* out, int64_t kh = KH, int64_t blocks = BLOCKS) const {
+    if constexpr (KH > 0) {
+      kh = KH;
+      blocks = BLOCKS;
+    }
+    for (int64_t o = 0; o < outputs; ++o, out += c) {
+      __m512i acc[kVectors];
+      for (int64_t j = 0; j < kVectors; ++j) acc[j] = _mm512_loadu_si512(bias + 16 * j);
+      const __m512i* w = weights;
+      for (int64_t r = 0; r < kh; ++r)
+        for (int64_t b = 0; b < blocks; ++b, w += kVectors) {
+          const uint8_t* q = quads[r] + (o * stride + 4 * b) * kQuadBytes;
+          for (int64_t j = 0; j < kVectors; ++j)
+            acc[j] =
+                _mm512_dpbusd_epi32(acc[j], _mm512_loadu_si512(q + j * kGroup), _mm512_loadu_si512(w + j));
+        }
+      requantizer->store(acc, scale, mask, out);
+    }
+  }
+};
+
+// The padded columns with a quad that `outputs` adjacent output columns read.
+int64_t quad_columns(const Geometry& g, int64_t outputs) {
+  return (outputs - 1) * g.stride_w + 4 * (ceil_div(g.kw, 4) - 1) + 1;
+}
+
+// Output columns per tile: as many as keep a tile's ring of kh quad rows within kRingBytes (in L1).
+constexpr int64_t kRingBytes = 20 * 1024;
+int64_t tile_width(const Geometry& g) {
+  const int64_t columns = kRingBytes / (g.kh * kQuadBytes) - 4 * (ceil_div(g.kw, 4) - 1) - 1;
+  return std::clamp<int64_t>(columns / g.stride_w + 1, 1, g.ow);
+}
+
+size_t ring_bytes(const Geometry& g) {
+  return static_cast<size_t>(g.kh * quad_columns(g, tile_width(g)) * kQuadBytes);
+}
+
+}  // namespace
+
+bool available() {
+  const auto vnni = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_vnni);  // every ISA above has its bits
+  static const bool yes = avx2::cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vnni") &&
+                          (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & vnni) == vnni;
+  return yes;
+}
+
+bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation) {
+  const bool swish = activation != nullptr && activation->kind() == fb::ActivationKind::Swish;
+  return x_type == DType::kS8 && !swish && g.c >= kMinChannels && g.stride_w == 1 && g.kh * g.kw > 1 &&
+         g.kh <= kMaxKernelHeight && g.kw <= kMaxKernelWidth && ring_bytes(g) <= kMaxScratchPerThread;
+}
+
+DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,
+                             const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
+                             DType y_type, float alpha_y, int threads)
+    : g_(g), threads_(std::max(1, threads)), x_type_(x_type), y_type_(y_type) {
+  groups_ = ceil_div(g.c, kGroup);
+  blocks_ = ceil_div(g.kw, 4);
+  tile_width_ = tile_width(g);
+  // Bands split the rows when the groups alone do not share out evenly among the threads.
+  bands_ = groups_ % threads_ == 0 ? 1 : std::min<int64_t>(g.oh, threads_);
+  std::vector<float> channel_scales = scales;  // folded with the activation's tail, in channel order
+  requantization_ = avx2::make_requantization(activation, y_type, alpha_y, &channel_scales);
+  weights_.assign(static_cast<size_t>(groups_ * g.kh * blocks_ * kVectors * kGroup), 0);
+  bias_.assign(static_cast<size_t>(groups_ * kGroup), 0);
+  scales_.assign(static_cast<size_t>(groups_ * kGroup), 0.f);
+  for (int64_t c = 0; c < g.c; ++c) {
+    const int64_t group = c / kGroup, lane = c % kGroup / 16, j = c % 16 / 4, e = c % 4;
+    int32_t start = bias == nullptr ? 0 : bias[c];
+    for (int64_t r = 0; r < g.kh; ++r)
+      for (int64_t col = 0; col < g.kw; ++col) {
+        const int8_t w = weights[(c * g.kh + r) * g.kw + col];
+        const int64_t vector = ((group * g.kh + r) * blocks_ + col / 4) * kVectors + j;
+        weights_[vector * kGroup + 16 * lane + 4 * e + col % 4] = w;
+        if (x_type == DType::kS8) start -= 128 * w;
+      }
+    const int64_t slot = group * kGroup + 16 * j + 4 * lane + e;
+    bias_[slot] = start;
+    scales_[slot] = channel_scales[c];
+  }
+}
+
+size_t DepthwiseVnni::scratch_bytes() const { return static_cast<size_t>(threads_) * ring_bytes(g_); }
+
+void DepthwiseVnni::run(const void* x, void* y, void* scratch) const {
+  const auto* xb = static_cast<const uint8_t*>(x);
+  auto* yb = static_cast<uint8_t*>(y);
+  const int64_t items = g_.n * groups_ * bands_;
+  const int team = std::min(threads_, omp_get_max_threads());
+#pragma omp parallel num_threads(team)
+  {
+    uint8_t* ring = static_cast<uint8_t*>(scratch) + omp_get_thread_num() * ring_bytes(g_);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < items; ++i) {
+      const int64_t band = i % bands_, group = i / bands_ % groups_, n = i / bands_ / groups_;
+      run_band(xb, yb, n, group, band * g_.oh / bands_, (band + 1) * g_.oh / bands_, ring);
+    }
+  }
+}
+
+SATURN_AVX512_VNNI void DepthwiseVnni::run_band(const uint8_t* x, uint8_t* y, int64_t n, int64_t group,
+                                                int64_t oh0, int64_t oh1, uint8_t* ring) const {
+  const int64_t tail = g_.c % kGroup;
+  const __mmask64 mask = group + 1 == groups_ && tail != 0 ? (__mmask64{1} << tail) - 1 : ~__mmask64{0};
+  const bool flip = x_type_ == DType::kS8;
+  const auto* weights =
+      reinterpret_cast<const __m512i*>(weights_.data()) + group * g_.kh * blocks_ * kVectors;
+  const int32_t* bias = bias_.data() + group * kGroup;
+  const float* scale = scales_.data() + group * kGroup;
+  const Requantizer requantizer(requantization_);
+  const uint8_t* quads[kMaxKernelHeight];
+  for (int64_t ow0 = 0; ow0 < g_.ow; ow0 += tile_width_) {
+    const int64_t ow1 = std::min(g_.ow, ow0 + tile_width_), first = ow0 * g_.stride_w;
+    const int64_t columns = quad_columns(g_, ow1 - ow0), row_bytes = columns * kQuadBytes;
+    int64_t held[kMaxKernelHeight];  // the input row each ring slot holds
+    std::fill(held, held + g_.kh, std::numeric_limits<int64_t>::min());
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      const int64_t ih0 = oh * g_.stride_h - g_.pad_top;
+      for (int64_t r = 0; r < g_.kh; ++r) {
+        const int64_t ih = ih0 + r, slot = (ih % g_.kh + g_.kh) % g_.kh;
+        uint8_t* dst = ring + slot * row_bytes;
+        if (held[slot] != ih) {
+          const bool inside = ih >= 0 && ih < g_.h;
+          const uint8_t* row = inside ? x + (n * g_.h + ih) * g_.w * g_.c + group * kGroup : nullptr;
+          build_quads(row, g_.w, g_.c, g_.pad_left, first, columns, mask, flip, dst);
+          held[slot] = ih;
+        }
+        quads[r] = dst;
+      }
+      const Pixels p{quads, weights, bias, scale, &requantizer, mask, g_.stride_w, g_.c};
+      uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow0) * g_.c + group * kGroup;
+      if (g_.kh == 3 && blocks_ == 1)
+        p.run<3, 1>(ow1 - ow0, out);
+      else if (g_.kh == 5 && blocks_ == 2)
+        p.run<5, 2>(ow1 - ow0, out);
+      else
+        p.run<0, 0>(ow1 - ow0, out, g_.kh, blocks_);
+    }
+  }
+}
+
+}  // namespace saturn::depthwise_vnni
