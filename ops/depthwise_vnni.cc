@@ -4,13 +4,13 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
-#include <oneapi/dnnl/dnnl.hpp>
 
-#include "ops/avx2.h"
+#include "ops/avx512_vnni.h"
 
-#define SATURN_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")))
+// GCC 12 reports the _mm512_undefined_* operands inside its own inlined AVX-512 intrinsics as
+// "may be used uninitialized" (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace saturn::depthwise_vnni {
 namespace {
@@ -59,52 +59,20 @@ SATURN_AVX512_VNNI void build_quads(const uint8_t* row, int64_t w, int64_t c, in
   }
 }
 
-// The epilogue on 64 accumulators of one output pixel (4 vectors in the weights' channel order).
-struct Requantizer {
-  avx2::Epilogue epilogue;
-  __m512 scale16, shift16, lo16, hi16;  // the tail and bounds on 16 lanes
-  bool u8_y;
-
-  SATURN_AVX512_VNNI explicit Requantizer(const avx2::Requantization& r)
-      : epilogue(r),
-        scale16(_mm512_set1_ps(r.tail_scale)),
-        shift16(_mm512_set1_ps(r.tail_shift)),
-        lo16(_mm512_set1_ps(r.lo)),
-        hi16(_mm512_set1_ps(r.hi)),
-        u8_y(r.y_type == DType::kU8) {}
-
-  // Y's values (int32, before the packs) of 16 accumulators with their 16 scales: the operations of
-  // avx2::Epilogue::finish on 16 lanes for a folded epilogue and HardSwish, on 8 for the others.
-  SATURN_AVX512_VNNI __m512i requantize(__m512i acc, const float* scale) const {
-    if (epilogue.folded) {  // clamp(acc * scale + shift, lo, hi)
-      const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale), shift16);
-      return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo16), hi16));
-    }
-    if (epilogue.kind == fb::ActivationKind::HardSwish) {  // v * clamp(v / 6 + 1/2, 0, 1), then the tail
-      const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale), _mm512_setzero_ps());
-      const __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.f / 6.f), _mm512_set1_ps(0.5f));
-      const __m512 h =
-          _mm512_mul_ps(v, _mm512_max_ps(_mm512_setzero_ps(), _mm512_min_ps(_mm512_set1_ps(1.f), gate)));
-      return _mm512_cvtps_epi32(
-          _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(h, scale16, shift16), lo16), hi16));
-    }
-    const __m256 lo = epilogue.apply(_mm512_castsi512_si256(acc), _mm256_loadu_ps(scale));
-    const __m256 hi = epilogue.apply(_mm512_extracti64x4_epi64(acc, 1), _mm256_loadu_ps(scale + 8));
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_cvtps_epi32(lo)), _mm256_cvtps_epi32(hi), 1);
-  }
-
-  // The channels of `mask` written to `out`. The in-lane packs undo the in-lane unpacks: lane L
-  // gets channels 16 L + 0-15 in order.
-  SATURN_AVX512_VNNI void store(const __m512i* acc, const float* scale, __mmask64 mask, uint8_t* out) const {
-    const __m512i w01 = _mm512_packs_epi32(requantize(acc[0], scale), requantize(acc[1], scale + 16));
-    const __m512i w23 = _mm512_packs_epi32(requantize(acc[2], scale + 32), requantize(acc[3], scale + 48));
-    const __m512i bytes = u8_y ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
-    if (mask == ~__mmask64{0})
-      _mm512_storeu_si512(out, bytes);
-    else
-      _mm512_mask_storeu_epi8(out, mask, bytes);
-  }
-};
+// The channels of `mask` of one output pixel written to `out` from its 64 accumulators (4 vectors
+// in the weights' channel order). The in-lane packs undo the in-lane unpacks: lane L gets channels
+// 16 L + 0-15 in order.
+SATURN_AVX512_VNNI inline void store(const avx512_vnni::Requantizer& rq, bool u8_y, const __m512i* acc,
+                                     const float* scale, __mmask64 mask, uint8_t* out) {
+  const __m512i w01 = _mm512_packs_epi32(rq.requantize(acc[0], scale), rq.requantize(acc[1], scale + 16));
+  const __m512i w23 =
+      _mm512_packs_epi32(rq.requantize(acc[2], scale + 32), rq.requantize(acc[3], scale + 48));
+  const __m512i bytes = u8_y ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+  if (mask == ~__mmask64{0})
+    _mm512_storeu_si512(out, bytes);
+  else
+    _mm512_mask_storeu_epi8(out, mask, bytes);
+}
 
 // The output pixels of one row of a tile, 64 channels each: per kernel row r and block b of 4
 // kernel columns, one vpdpbusd per 16 channels on the quads at column ow * stride + 4 b.
@@ -113,7 +81,8 @@ struct Pixels {
   const __m512i* weights;       // the group's (DepthwiseVnni::weights_)
   const int32_t* bias;
   const float* scale;
-  const Requantizer* requantizer;
+  const avx512_vnni::Requantizer* requantizer;
+  bool u8_y;
   __mmask64 mask;
   int64_t stride, c;
 
@@ -136,7 +105,7 @@ struct Pixels {
             acc[j] =
                 _mm512_dpbusd_epi32(acc[j], _mm512_loadu_si512(q + j * kGroup), _mm512_loadu_si512(w + j));
         }
-      requantizer->store(acc, scale, mask, out);
+      store(*requantizer, u8_y, acc, scale, mask, out);
     }
   }
 };
@@ -158,15 +127,6 @@ size_t ring_bytes(const Geometry& g) {
 }
 
 }  // namespace
-
-bool available() {
-  const auto vnni = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_vnni);  // every ISA above has its bits
-  static const bool yes = avx2::cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                          __builtin_cpu_supports("avx512vnni") &&
-                          (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & vnni) == vnni;
-  return yes;
-}
 
 bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation) {
   const bool swish = activation != nullptr && activation->kind() == fb::ActivationKind::Swish;
@@ -226,12 +186,12 @@ SATURN_AVX512_VNNI void DepthwiseVnni::run_band(const uint8_t* x, uint8_t* y, in
                                                 int64_t oh0, int64_t oh1, uint8_t* ring) const {
   const int64_t tail = g_.c % kGroup;
   const __mmask64 mask = group + 1 == groups_ && tail != 0 ? (__mmask64{1} << tail) - 1 : ~__mmask64{0};
-  const bool flip = x_type_ == DType::kS8;
+  const bool flip = x_type_ == DType::kS8, u8_y = y_type_ == DType::kU8;
   const auto* weights =
       reinterpret_cast<const __m512i*>(weights_.data()) + group * g_.kh * blocks_ * kVectors;
   const int32_t* bias = bias_.data() + group * kGroup;
   const float* scale = scales_.data() + group * kGroup;
-  const Requantizer requantizer(requantization_);
+  const avx512_vnni::Requantizer requantizer(requantization_);
   const uint8_t* quads[kMaxKernelHeight];
   for (int64_t ow0 = 0; ow0 < g_.ow; ow0 += tile_width_) {
     const int64_t ow1 = std::min(g_.ow, ow0 + tile_width_), first = ow0 * g_.stride_w;
@@ -251,7 +211,7 @@ SATURN_AVX512_VNNI void DepthwiseVnni::run_band(const uint8_t* x, uint8_t* y, in
         }
         quads[r] = dst;
       }
-      const Pixels p{quads, weights, bias, scale, &requantizer, mask, g_.stride_w, g_.c};
+      const Pixels p{quads, weights, bias, scale, &requantizer, u8_y, mask, g_.stride_w, g_.c};
       uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow0) * g_.c + group * kGroup;
       if (g_.kh == 3 && blocks_ == 1)
         p.run<3, 1>(ow1 - ow0, out);

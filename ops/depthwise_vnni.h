@@ -24,7 +24,7 @@
 // stride, column stride 1 (a wider one leaves quads unread), 2 to kMaxKernelHeight x
 // kMaxKernelWidth taps, scratch_bytes() <= kMaxScratchPerThread per thread; no residual; Y U8 or S8
 // in Nhwc (an F32 Y stays on oneDNN); activations as avx2::supports() but Swish; a CPU where
-// available(). in_scope() checks the operands, the Conv kernel (ops/conv.cc) the rest.
+// avx512_vnni::available(). in_scope() checks the operands, the Conv kernel (ops/conv.cc) the rest.
 //
 // Measured on Zen 5 (2 threads, inside the models, against oneDNN's jit_int8; saturn-bench INT8
 // --vs FP32, 3 alternating runs): PP-OCR rec 2.02 -> 2.18x, MobileNetV3-large 1.66 -> 1.75x. Out of
@@ -48,10 +48,6 @@ constexpr size_t kMaxScratchPerThread = 512 * 1024;
 
 using Geometry = depthwise_int8::Geometry;
 
-// True when the CPU has AVX-512 (F, BW, VL) with VNNI, AVX2 and FMA, and oneDNN's best ISA here is
-// avx512_core_vnni or above (so that DNNL_MAX_CPU_ISA below it turns this kernel off too).
-bool available();
-
 // True when `g` with an X of `x_type` and `activation` (null: none) is in the scope above.
 bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation);
 
@@ -68,7 +64,7 @@ class DepthwiseVnni {
   size_t scratch_bytes() const;
 
   // x and y in Nhwc; `scratch` scratch_bytes(), 64-byte aligned. Runs on the calling thread's
-  // OpenMP team. Call only when available().
+  // OpenMP team. Call only when avx512_vnni::available().
   void run(const void* x, void* y, void* scratch) const;
 
  private:

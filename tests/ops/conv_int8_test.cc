@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "ops/avx512_vnni.h"
 #include "ops/conv_int8.h"
 #include "ops/depthwise_int8.h"
 #include "ops/depthwise_vnni.h"
@@ -489,10 +490,10 @@ std::vector<Int8Case> generate_depthwise() {
 // output row leaves too few rows), 2x2 kernels (an even tap count) with a partial block at the
 // bottom-right border, strides and pads; odd weights up to 64 every third case. From the 9th
 // geometry on, 128 channels or more in the scope of Saturn's AVX-512 VNNI kernel
-// (depthwise_vnni.h), which runs them where available() and Y is U8 or S8 (not with Swish): whole
-// and partial groups of 64 channels, rows split into tiles (30 and 40 columns), batches, 1 to 7
-// rows and 2 to 7 columns of kernel, row strides 1 to 3, asymmetric pads, an image smaller than
-// the kernel.
+// (depthwise_vnni.h), which runs them where avx512_vnni::available() and Y is U8 or S8 (not with
+// Swish): whole and partial groups of 64 channels, rows split into tiles (30 and 40 columns),
+// batches, 1 to 7 rows and 2 to 7 columns of kernel, row strides 1 to 3, asymmetric pads, an image
+// smaller than the kernel.
 std::vector<Int8Case> generate_depthwise_wide() {
   const DepthwiseGeometry geometries[] = {
       {1, 32, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},   {1, 64, 5, 9, 5, 5, 1, 1, 2, 2, 2, 2},
@@ -612,7 +613,7 @@ TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
   const depthwise_vnni::Geometry g{s.x[0],         s.x[1],         s.x[2],       s.x[3],
                                    s.kernel[0],    s.kernel[1],    s.strides[0], s.strides[1],
                                    s.pad_begin[0], s.pad_begin[1], y[2],         y[3]};
-  const bool vnni = depthwise_vnni::available() && c.y_type != DType::kF32 && c.act.kind != Kind::Swish &&
+  const bool vnni = avx512_vnni::available() && c.y_type != DType::kF32 && c.act.kind != Kind::Swish &&
                     depthwise_vnni::in_scope(g, c.x_type, nullptr);
   EXPECT_EQ(t.own, avx2::available() || vnni ? 1 : 0) << "Saturn's depthwise kernel ran this case";
 }
