@@ -130,8 +130,10 @@ size_t ring_bytes(const Geometry& g) {
 
 bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation) {
   const bool swish = activation != nullptr && activation->kind() == fb::ActivationKind::Swish;
-  return x_type == DType::kS8 && !swish && g.c >= kMinChannels && g.stride_w == 1 && g.kh * g.kw > 1 &&
-         g.kh <= kMaxKernelHeight && g.kw <= kMaxKernelWidth && ring_bytes(g) <= kMaxScratchPerThread;
+  const bool wide_u8 = x_type == DType::kU8 && g.c % kGroup == 0 && g.c >= kMinU8Channels;
+  return (x_type == DType::kS8 || wide_u8) && !swish && g.c >= kMinChannels && g.stride_w == 1 &&
+         g.kh * g.kw > 1 && g.kh <= kMaxKernelHeight && g.kw <= kMaxKernelWidth &&
+         ring_bytes(g) <= kMaxScratchPerThread;
 }
 
 DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,

@@ -19,17 +19,19 @@
 // 128 * sum(w[c]) taken from the start; padding reads x = 0. The epilogue is avx2_requantize.h's
 // (scalar reference: ops/reference/conv.h).
 //
-// Scope: X [N, C, H, W] S8 in Nhwc (oneDNN's brdgmm_dw serves a U8 X as fast), C >= kMinChannels
-// (fewer leave much of a group of 64 idle), group == C == M, 2D, dilation 1, any pads, any row
-// stride, column stride 1 (a wider one leaves quads unread), 2 to kMaxKernelHeight x
-// kMaxKernelWidth taps, scratch_bytes() <= kMaxScratchPerThread per thread; no residual; Y U8 or S8
-// in Nhwc (an F32 Y stays on oneDNN); activations as avx2::supports() but Swish; a CPU where
-// avx512_vnni::available(). in_scope() checks the operands, the Conv kernel (ops/conv.cc) the rest.
+// Scope: X [N, C, H, W] in Nhwc, S8 with C >= kMinChannels, or U8 with C a multiple of 64 from
+// kMinU8Channels on; group == C == M, 2D, dilation 1, any pads, any row stride, column stride 1, 2
+// to kMaxKernelHeight x kMaxKernelWidth taps, scratch_bytes() <= kMaxScratchPerThread per thread; no
+// residual; Y U8 or S8 in Nhwc (an F32 Y stays on oneDNN); activations as avx2::supports() but
+// Swish; a CPU where avx512_vnni::available(). in_scope() checks the operands, the Conv kernel
+// (ops/conv.cc) the rest.
 //
-// Measured on Zen 5 (2 threads, inside the models, against oneDNN's jit_int8; saturn-bench INT8
-// --vs FP32, 3 alternating runs): PP-OCR rec 2.02 -> 2.18x, MobileNetV3-large 1.66 -> 1.75x. Out of
-// scope because it ran slower than oneDNN there: a U8 X, 64 channels or fewer, a column stride of
-// 2, and a fused Swish (EfficientNet-B0's, 0.83-0.91x: its e^x runs on 8 lanes at a time).
+// Measured on Zen 5 (2 threads, inside the models; saturn-bench INT8 --vs FP32, alternating runs of
+// the old and new binary): PP-OCR rec 2.02 -> 2.18x, MobileNetV3-large 1.66 -> 1.75x (S8 X, against
+// oneDNN's jit_int8), MobileNetV2 1.83 -> 1.89x (U8 X, 192-960 channels, against brdgmm_dw). Out of
+// scope because it ran slower than oneDNN there: 64 channels or fewer, a U8 X over partial groups
+// (MobileNetV2's 96 and 144 channels, against brdgmm_dw), a column stride of 2 (half the quads
+// unread), and a fused Swish (EfficientNet-B0's, 0.83-0.91x: its e^x runs on 8 lanes at a time).
 #pragma once
 
 #include <cstddef>
@@ -43,7 +45,7 @@
 
 namespace saturn::depthwise_vnni {
 
-constexpr int64_t kMinChannels = 128, kMaxKernelWidth = 8, kMaxKernelHeight = 8;
+constexpr int64_t kMinChannels = 128, kMinU8Channels = 192, kMaxKernelWidth = 8, kMaxKernelHeight = 8;
 constexpr size_t kMaxScratchPerThread = 512 * 1024;
 
 using Geometry = depthwise_int8::Geometry;

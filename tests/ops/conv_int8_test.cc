@@ -468,13 +468,16 @@ Int8Case depthwise_case(const DepthwiseGeometry& g, DType x_type, DType y_type, 
 // 2D depthwise convs in the scope of Saturn's own AVX2 kernel (depthwise_int8.h), which runs them
 // where available(): full blocks of 16 channels and partial ones, interior and border pixels, 1x3 to
 // 5x5 kernels, strides, asymmetric pads, full-range weights, every supported activation and tails.
+// The last two (192 and 256 channels) are in the scope of the AVX-512 VNNI kernel (depthwise_vnni.h)
+// with a U8 X too.
 std::vector<Int8Case> generate_depthwise() {
   const DepthwiseGeometry geometries[] = {
       {1, 16, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},  {2, 32, 8, 8, 3, 3, 2, 2, 0, 1, 1, 0},
       {1, 40, 6, 11, 5, 5, 1, 1, 2, 2, 2, 2}, {1, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1},
       {1, 48, 9, 6, 1, 3, 1, 2, 0, 1, 0, 1},  {1, 24, 4, 20, 5, 5, 2, 1, 2, 2, 2, 2},
       {1, 16, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1},
-      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2},  {1, 24, 6, 13, 3, 3, 2, 2, 1, 1, 1, 1}};
+      {2, 64, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2},  {1, 24, 6, 13, 3, 3, 2, 2, 1, 1, 1, 1},
+      {1, 192, 5, 9, 3, 3, 1, 1, 1, 1, 1, 1}, {1, 256, 4, 6, 5, 5, 2, 1, 2, 2, 2, 2}};
   std::vector<Int8Case> cases;
   int index = 0;
   for (const DepthwiseGeometry& g : geometries)
