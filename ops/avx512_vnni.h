@@ -1,7 +1,7 @@
-// What Saturn's own AVX-512 VNNI kernels share (depthwise_vnni): the target
-// attributes of their functions, whether this CPU runs them, and the requantizing epilogue of
-// avx2_requantize.h on 16 lanes. Only functions marked SATURN_AVX512_VNNI use these instructions;
-// callers check available() first.
+// What Saturn's own AVX-512 VNNI kernels (depthwise_vnni.h) share: the target attributes of their
+// functions, whether this CPU runs them, and the requantizing epilogue of avx2_requantize.h on 16
+// lanes. Only functions marked SATURN_AVX512_VNNI use these instructions; callers check
+// available() first.
 #pragma once
 
 #include <immintrin.h>

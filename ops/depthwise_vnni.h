@@ -7,12 +7,13 @@
 // long in INT8 as in FP32. vpdpbusd multiplies four u8 x s8 pairs per 32-bit lane: this kernel
 // feeds it four horizontally adjacent taps of each channel.
 //
-// How: per thread, a band of output rows of one group of 64 channels. Each input row the band
-// needs is turned once into a row of quads: at padded column p (p = iw + pad_left), for each
-// channel, the 4 bytes of columns p .. p + 3 (zero outside X), interleaved as vpdpbusd takes them.
-// An output pixel then costs, per kernel row and block of 4 kernel columns, one 64-byte load and
-// one vpdpbusd per 16 channels; the quad rows of a kh-row window are reused by the next output
-// rows (a ring of kh rows per thread in the scratch).
+// How: per thread, a band of output rows of one group of 64 channels, tile of columns by tile of
+// columns. Each input row the tile needs is turned once into a row of quads: at padded column p
+// (p = iw + pad_left), for each channel, the 4 bytes of columns p .. p + 3 (zero outside X),
+// interleaved as vpdpbusd takes them. An output pixel then costs, per kernel row and block of 4
+// kernel columns, one 64-byte load and one vpdpbusd per 16 channels; the quad rows of a kh-row
+// window are reused by the next output rows (a ring of kh rows per thread in the scratch, kept
+// within L1 by the tile's width).
 //
 // Arithmetic, exact for any s8 weights (DESIGN section 2): acc = bias_q[c] + sum of x_q * w_q in
 // int32. A U8 X is multiplied as it is; an S8 X is flipped to u8 (x + 128, one xor) and
@@ -56,8 +57,9 @@ bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation)
 class DepthwiseVnni {
  public:
   // `weights` [C, 1, kh, kw] s8 row-major; `bias` C values or null; `scales` C values
-  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale. Requires in_scope(g), avx2::supports(activation)
-  // and U8 or S8 x_type and y_type. `threads`: the most threads run() will be called with.
+  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale. Requires in_scope(g, x_type, activation),
+  // avx2::supports(activation) and a U8 or S8 y_type. `threads`: the most threads run() will be
+  // called with.
   DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,
                 const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
                 DType y_type, float alpha_y, int threads);
