@@ -215,8 +215,8 @@ void ConvKernel::try_depthwise_int8(PrepareContext& ctx, const dnnl_util::Spatia
     depthwise_ = std::make_unique<depthwise_int8::DepthwiseInt8>(
         g, weights, bias, plan_.output_scales, activation, plan_.x_dtype, plan_.y_dtype, plan_.y_scale);
     ctx.set_impl("saturn_dw_int8:avx2");
-  } else if (avx512_vnni::available() && plan_.y_dtype != DType::kF32 &&
-             depthwise_vnni::in_scope(g, plan_.x_dtype, activation)) {
+  } else if (const auto kind = activation != nullptr ? activation->kind() : fb::ActivationKind::None;
+             avx512_vnni::available() && depthwise_vnni::in_scope(g, plan_.x_dtype, plan_.y_dtype, kind)) {
     depthwise_vnni_ = std::make_unique<depthwise_vnni::DepthwiseVnni>(
         g, weights, bias, plan_.output_scales, activation, plan_.x_dtype, plan_.y_dtype, plan_.y_scale,
         omp_get_max_threads());

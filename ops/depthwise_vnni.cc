@@ -75,7 +75,8 @@ SATURN_AVX512_VNNI inline void store(const avx512_vnni::Requantizer& rq, bool u8
 }
 
 // The output pixels of one row of a tile, 64 channels each: per kernel row r and block b of 4
-// kernel columns, one vpdpbusd per 16 channels on the quads at column ow * stride + 4 b.
+// kernel columns, one vpdpbusd per 16 channels on the quads at the tile's column o + 4 b (column
+// stride 1).
 struct Pixels {
   const uint8_t* const* quads;  // the tile's quad row of each kernel row
   const __m512i* weights;       // the group's (DepthwiseVnni::weights_)
@@ -84,7 +85,7 @@ struct Pixels {
   const avx512_vnni::Requantizer* requantizer;
   bool u8_y;
   __mmask64 mask;
-  int64_t stride, c;
+  int64_t c;
 
   // `outputs` pixels from `out` on, c bytes apart. KH and BLOCKS fixed at compile time (the loops
   // unrolled), or 0 for the runtime `kh` and `blocks`.
@@ -100,7 +101,7 @@ struct Pixels {
       const __m512i* w = weights;
       for (int64_t r = 0; r < kh; ++r)
         for (int64_t b = 0; b < blocks; ++b, w += kVectors) {
-          const uint8_t* q = quads[r] + (o * stride + 4 * b) * kQuadBytes;
+          const uint8_t* q = quads[r] + (o + 4 * b) * kQuadBytes;
           for (int64_t j = 0; j < kVectors; ++j)
             acc[j] =
                 _mm512_dpbusd_epi32(acc[j], _mm512_loadu_si512(q + j * kGroup), _mm512_loadu_si512(w + j));
@@ -110,30 +111,26 @@ struct Pixels {
   }
 };
 
-// The padded columns with a quad that `outputs` adjacent output columns read.
-int64_t quad_columns(const Geometry& g, int64_t outputs) {
-  return (outputs - 1) * g.stride_w + 4 * (ceil_div(g.kw, 4) - 1) + 1;
-}
+// The padded columns with a quad that `outputs` adjacent output columns read (column stride 1).
+int64_t quad_columns(const Geometry& g, int64_t outputs) { return outputs + 4 * (ceil_div(g.kw, 4) - 1); }
 
 // Output columns per tile: as many as keep a tile's ring of kh quad rows within kRingBytes (in L1).
 constexpr int64_t kRingBytes = 20 * 1024;
 int64_t tile_width(const Geometry& g) {
-  const int64_t columns = kRingBytes / (g.kh * kQuadBytes) - 4 * (ceil_div(g.kw, 4) - 1) - 1;
-  return std::clamp<int64_t>(columns / g.stride_w + 1, 1, g.ow);
+  return std::clamp<int64_t>(kRingBytes / (g.kh * kQuadBytes) - 4 * (ceil_div(g.kw, 4) - 1), 1, g.ow);
 }
 
-size_t ring_bytes(const Geometry& g) {
-  return static_cast<size_t>(g.kh * quad_columns(g, tile_width(g)) * kQuadBytes);
-}
+// One thread's ring: kh quad rows of a tile.
+int64_t ring_bytes(const Geometry& g) { return g.kh * quad_columns(g, tile_width(g)) * kQuadBytes; }
 
 }  // namespace
 
-bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation) {
-  const bool swish = activation != nullptr && activation->kind() == fb::ActivationKind::Swish;
+bool in_scope(const Geometry& g, DType x_type, DType y_type, fb::ActivationKind activation) {
   const bool wide_u8 = x_type == DType::kU8 && g.c % kGroup == 0 && g.c >= kMinU8Channels;
-  return (x_type == DType::kS8 || wide_u8) && !swish && g.c >= kMinChannels && g.stride_w == 1 &&
-         g.kh * g.kw > 1 && g.kh <= kMaxKernelHeight && g.kw <= kMaxKernelWidth &&
-         ring_bytes(g) <= kMaxScratchPerThread;
+  const bool int8_y = y_type == DType::kU8 || y_type == DType::kS8;
+  return (x_type == DType::kS8 || wide_u8) && int8_y && activation != fb::ActivationKind::Swish &&
+         g.c >= kMinChannels && g.stride_w == 1 && g.kh * g.kw > 1 && g.kh <= kMaxKernelHeight &&
+         g.kw <= kMaxKernelWidth && static_cast<size_t>(ring_bytes(g)) <= kMaxScratchPerThread;
 }
 
 DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,
@@ -143,6 +140,7 @@ DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int
   groups_ = ceil_div(g.c, kGroup);
   blocks_ = ceil_div(g.kw, 4);
   tile_width_ = tile_width(g);
+  ring_bytes_ = ring_bytes(g);
   // Bands split the rows when the groups alone do not share out evenly among the threads.
   bands_ = groups_ % threads_ == 0 ? 1 : std::min<int64_t>(g.oh, threads_);
   std::vector<float> channel_scales = scales;  // folded with the activation's tail, in channel order
@@ -166,7 +164,7 @@ DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int
   }
 }
 
-size_t DepthwiseVnni::scratch_bytes() const { return static_cast<size_t>(threads_) * ring_bytes(g_); }
+size_t DepthwiseVnni::scratch_bytes() const { return static_cast<size_t>(threads_ * ring_bytes_); }
 
 void DepthwiseVnni::run(const void* x, void* y, void* scratch) const {
   const auto* xb = static_cast<const uint8_t*>(x);
@@ -175,7 +173,7 @@ void DepthwiseVnni::run(const void* x, void* y, void* scratch) const {
   const int team = std::min(threads_, omp_get_max_threads());
 #pragma omp parallel num_threads(team)
   {
-    uint8_t* ring = static_cast<uint8_t*>(scratch) + omp_get_thread_num() * ring_bytes(g_);
+    uint8_t* ring = static_cast<uint8_t*>(scratch) + omp_get_thread_num() * ring_bytes_;
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < items; ++i) {
       const int64_t band = i % bands_, group = i / bands_ % groups_, n = i / bands_ / groups_;
@@ -196,7 +194,7 @@ SATURN_AVX512_VNNI void DepthwiseVnni::run_band(const uint8_t* x, uint8_t* y, in
   const avx512_vnni::Requantizer requantizer(requantization_);
   const uint8_t* quads[kMaxKernelHeight];
   for (int64_t ow0 = 0; ow0 < g_.ow; ow0 += tile_width_) {
-    const int64_t ow1 = std::min(g_.ow, ow0 + tile_width_), first = ow0 * g_.stride_w;
+    const int64_t ow1 = std::min(g_.ow, ow0 + tile_width_);
     const int64_t columns = quad_columns(g_, ow1 - ow0), row_bytes = columns * kQuadBytes;
     int64_t held[kMaxKernelHeight];  // the input row each ring slot holds
     std::fill(held, held + g_.kh, std::numeric_limits<int64_t>::min());
@@ -208,12 +206,12 @@ SATURN_AVX512_VNNI void DepthwiseVnni::run_band(const uint8_t* x, uint8_t* y, in
         if (held[slot] != ih) {
           const bool inside = ih >= 0 && ih < g_.h;
           const uint8_t* row = inside ? x + (n * g_.h + ih) * g_.w * g_.c + group * kGroup : nullptr;
-          build_quads(row, g_.w, g_.c, g_.pad_left, first, columns, mask, flip, dst);
+          build_quads(row, g_.w, g_.c, g_.pad_left, ow0, columns, mask, flip, dst);
           held[slot] = ih;
         }
         quads[r] = dst;
       }
-      const Pixels p{quads, weights, bias, scale, &requantizer, u8_y, mask, g_.stride_w, g_.c};
+      const Pixels p{quads, weights, bias, scale, &requantizer, u8_y, mask, g_.c};
       uint8_t* out = y + ((n * g_.oh + oh) * g_.ow + ow0) * g_.c + group * kGroup;
       if (g_.kh == 3 && blocks_ == 1)
         p.run<3, 1>(ow1 - ow0, out);

@@ -51,15 +51,15 @@ constexpr size_t kMaxScratchPerThread = 512 * 1024;
 
 using Geometry = depthwise_int8::Geometry;
 
-// True when `g` with an X of `x_type` and `activation` (null: none) is in the scope above.
-bool in_scope(const Geometry& g, DType x_type, const fb::Activation* activation);
+// True when `g` with an X of `x_type`, a Y of `y_type` and a fused `activation` (None without one)
+// is in the scope above.
+bool in_scope(const Geometry& g, DType x_type, DType y_type, fb::ActivationKind activation);
 
 class DepthwiseVnni {
  public:
   // `weights` [C, 1, kh, kw] s8 row-major; `bias` C values or null; `scales` C values
-  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale. Requires in_scope(g, x_type, activation),
-  // avx2::supports(activation) and a U8 or S8 y_type. `threads`: the most threads run() will be
-  // called with.
+  // alpha_x * alpha_w[c]; `alpha_y` is Y's scale. Requires in_scope(g, x_type, y_type, its kind)
+  // and avx2::supports(activation). `threads`: the most threads run() will be called with.
   DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,
                 const std::vector<float>& scales, const fb::Activation* activation, DType x_type,
                 DType y_type, float alpha_y, int threads);
@@ -81,6 +81,7 @@ class DepthwiseVnni {
   int64_t groups_ = 0;      // groups of 64 channels
   int64_t blocks_ = 0;      // blocks of 4 kernel columns: ceil(kw / 4)
   int64_t tile_width_ = 1;  // output columns per tile (see depthwise_vnni.cc)
+  int64_t ring_bytes_ = 0;  // one thread's scratch: kh quad rows of a tile
   int64_t bands_ = 1;       // bands of output rows per image and group
   // Per group, kernel row, block and accumulator j (0-3): 64 bytes; byte 16 L + 4 e + t holds
   // kernel column 4 block + t (0 beyond kw) of channel 64 group + 16 L + 4 j + e (the order in

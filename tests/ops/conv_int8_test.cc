@@ -616,8 +616,7 @@ TEST_P(DepthwiseInt8Test, MatchesReferenceWithinOneLsb) {
   const depthwise_vnni::Geometry g{s.x[0],         s.x[1],         s.x[2],       s.x[3],
                                    s.kernel[0],    s.kernel[1],    s.strides[0], s.strides[1],
                                    s.pad_begin[0], s.pad_begin[1], y[2],         y[3]};
-  const bool vnni = avx512_vnni::available() && c.y_type != DType::kF32 && c.act.kind != Kind::Swish &&
-                    depthwise_vnni::in_scope(g, c.x_type, nullptr);
+  const bool vnni = avx512_vnni::available() && depthwise_vnni::in_scope(g, c.x_type, c.y_type, c.act.kind);
   EXPECT_EQ(t.own, avx2::available() || vnni ? 1 : 0) << "Saturn's depthwise kernel ran this case";
 }
 
