@@ -7,7 +7,7 @@
 // long in INT8 as in FP32. vpdpbusd multiplies four u8 x s8 pairs per 32-bit lane: this kernel
 // feeds it four horizontally adjacent taps of each channel.
 //
-// How: per thread, a band of output rows of one group of 64 channels, tile of columns by tile of
+// How: per thread, a band of output rows; in it, group of 64 channels by group, tile of columns by tile of
 // columns. Each input row the tile needs is turned once into a row of quads: at padded column p
 // (p = iw + pad_left), for each channel, the 4 bytes of columns p .. p + 3 (zero outside X),
 // interleaved as vpdpbusd takes them. An output pixel then costs, per kernel row and block of 4
@@ -82,7 +82,7 @@ class DepthwiseVnni {
   int64_t blocks_ = 0;      // blocks of 4 kernel columns: ceil(kw / 4)
   int64_t tile_width_ = 1;  // output columns per tile (see depthwise_vnni.cc)
   int64_t ring_bytes_ = 0;  // one thread's scratch: kh quad rows of a tile
-  int64_t bands_ = 1;       // bands of output rows per image and group
+  int64_t bands_ = 1;       // bands of output rows per image: one per thread
   // Per group, kernel row, block and accumulator j (0-3): 64 bytes; byte 16 L + 4 e + t holds
   // kernel column 4 block + t (0 beyond kw) of channel 64 group + 16 L + 4 j + e (the order in
   // which vpunpck{l,h}bw, then vpunpck{l,h}wd interleave four loads of 64 channels). Per group and
