@@ -7,10 +7,10 @@
 // long in INT8 as in FP32. vpdpbusd multiplies four u8 x s8 pairs per 32-bit lane: this kernel
 // feeds it four horizontally adjacent taps of each channel.
 //
-// How: per thread, a band of output rows; in it, group of 64 channels by group, tile of columns by tile of
-// columns. Each input row the tile needs is turned once into a row of quads: at padded column p
-// (p = iw + pad_left), for each channel, the 4 bytes of columns p .. p + 3 (zero outside X),
-// interleaved as vpdpbusd takes them. An output pixel then costs, per kernel row and block of 4
+// How: per thread, a band of output rows; in it, group of 64 channels by group, tile of columns
+// by tile of columns. Each input row the tile needs is turned once into a row of quads: at padded
+// column p (p = iw + pad_left), for each channel, the 4 bytes of columns p .. p + 3 (zero outside
+// X), interleaved as vpdpbusd takes them. An output pixel then costs, per kernel row and block of 4
 // kernel columns, one 64-byte load and one vpdpbusd per 16 channels; the quad rows of a kh-row
 // window are reused by the next output rows (a ring of kh rows per thread in the scratch, kept
 // within L1 by the tile's width).
