@@ -494,7 +494,7 @@ std::vector<Int8Case> generate_depthwise() {
 // bottom-right border, strides and pads; odd weights up to 64 every third case. From the 9th
 // geometry on, 128 channels or more in the scope of Saturn's AVX-512 VNNI kernel
 // (depthwise_vnni.h), which runs them where avx512_vnni::available() and Y is U8 or S8 (not with
-// Swish): whole and partial groups of 64 channels, rows split into tiles (30 and 40 columns),
+// Swish): whole and partial groups of 64 channels, rows split into tiles (30 and 48 columns),
 // batches, 1 to 7 rows and 2 to 7 columns of kernel, row strides 1 to 3, asymmetric pads, an image
 // smaller than the kernel.
 std::vector<Int8Case> generate_depthwise_wide() {
@@ -503,7 +503,7 @@ std::vector<Int8Case> generate_depthwise_wide() {
       {2, 112, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1},  {1, 40, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1},
       {1, 200, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},  {1, 240, 4, 10, 5, 5, 2, 1, 2, 2, 2, 2},
       {1, 48, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},   {1, 40, 5, 6, 2, 2, 1, 1, 0, 0, 1, 1},
-      {1, 128, 6, 40, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 200, 5, 30, 5, 5, 1, 1, 2, 2, 2, 2},
+      {1, 128, 6, 48, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 200, 5, 30, 5, 5, 1, 1, 2, 2, 2, 2},
       {1, 240, 7, 13, 5, 5, 2, 1, 2, 2, 2, 2}, {1, 144, 4, 9, 7, 7, 1, 1, 3, 3, 3, 3},
       {1, 192, 5, 11, 3, 2, 1, 1, 0, 1, 1, 0}, {1, 130, 3, 64, 1, 5, 1, 1, 0, 2, 0, 2},
       {1, 256, 7, 6, 3, 3, 3, 1, 0, 0, 0, 0},  {1, 160, 2, 5, 5, 5, 1, 1, 2, 2, 2, 2}};
