@@ -121,7 +121,8 @@ int64_t tile_width(const Geometry& g) {
   return std::clamp<int64_t>(kRingBytes / (g.kh * kQuadBytes) - 4 * (ceil_div(g.kw, 4) - 1), 1, g.ow);
 }
 
-// One thread's ring: kh quad rows of a tile.
+// One thread's ring: kh quad rows of a tile; at most kRingBytes, or 8 rows of 5 quads for a tile
+// of one column.
 int64_t ring_bytes(const Geometry& g) { return g.kh * quad_columns(g, tile_width(g)) * kQuadBytes; }
 
 }  // namespace
@@ -131,7 +132,7 @@ bool in_scope(const Geometry& g, DType x_type, DType y_type, fb::ActivationKind 
   const bool int8_y = y_type == DType::kU8 || y_type == DType::kS8;
   return (x_type == DType::kS8 || wide_u8) && int8_y && activation != fb::ActivationKind::Swish &&
          g.c >= kMinChannels && g.stride_w == 1 && g.kh * g.kw > 1 && g.kh <= kMaxKernelHeight &&
-         g.kw <= kMaxKernelWidth && static_cast<size_t>(ring_bytes(g)) <= kMaxScratchPerThread;
+         g.kw <= kMaxKernelWidth;
 }
 
 DepthwiseVnni::DepthwiseVnni(const Geometry& g, const int8_t* weights, const int32_t* bias,

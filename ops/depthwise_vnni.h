@@ -22,7 +22,7 @@
 //
 // Scope: X [N, C, H, W] in Nhwc, S8 with C >= kMinChannels, or U8 with C a multiple of 64 from
 // kMinU8Channels on; group == C == M, 2D, dilation 1, any pads, any row stride, column stride 1, 2
-// to kMaxKernelHeight x kMaxKernelWidth taps, scratch_bytes() <= kMaxScratchPerThread per thread; no
+// to kMaxKernelHeight x kMaxKernelWidth taps (a thread's scratch then stays within 32 KiB); no
 // residual; Y U8 or S8 in Nhwc (an F32 Y stays on oneDNN); activations as avx2::supports() but
 // Swish; a CPU where avx512_vnni::available(). in_scope() checks the operands, the Conv kernel
 // (ops/conv.cc) the rest.
@@ -32,7 +32,7 @@
 // oneDNN's jit_int8), MobileNetV2 1.83 -> 1.89x (U8 X, 192-960 channels, against brdgmm_dw). Out of
 // scope because it ran slower than oneDNN there: 64 channels or fewer, a U8 X over partial groups
 // (MobileNetV2's 96 and 144 channels, against brdgmm_dw), a column stride of 2 (half the quads
-// unread), and a fused Swish (EfficientNet-B0's, 0.83-0.91x: its e^x runs on 8 lanes at a time).
+// unread), and a fused Swish (EfficientNet-B0's, 0.83-0.91x with e^x on 8 lanes, 0.74-1.13x on 16).
 #pragma once
 
 #include <cstddef>
@@ -47,7 +47,6 @@
 namespace saturn::depthwise_vnni {
 
 constexpr int64_t kMinChannels = 128, kMinU8Channels = 192, kMaxKernelWidth = 8, kMaxKernelHeight = 8;
-constexpr size_t kMaxScratchPerThread = 512 * 1024;
 
 using Geometry = depthwise_int8::Geometry;
 
