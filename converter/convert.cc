@@ -108,6 +108,7 @@ Result<std::vector<uint8_t>> convert_onnx_file(const std::string& onnx_path, con
     fuse_channel_shuffles(*graph);
     return write_saturn_model(*graph, sha);
   }
+  split_table_activations(*graph);  // before calibration: the pre-activations get ranges (passes.h)
   // Calibration runs this graph as it is (every Conv output observable); it must be writable.
   Result<std::vector<uint8_t>> fp32 = write_saturn_model(*graph, sha);
   if (!fp32) return fp32;

@@ -1,9 +1,17 @@
-// Unary: one Activation applied elementwise (oneDNN eltwise), FP32. The output keeps the input's
-// dims and layout (registry policy kFollowFirst).
-#include <algorithm>
+// Unary: one Activation applied elementwise. The output keeps the input's dims and layout (registry
+// policy kFollowFirst).
+//   FP32: oneDNN eltwise.
+//   INT8 (X and Y U8/S8, one scale each): an ActivationTable (activation_table.h), the tensor split
+//         into blocks over the session's threads.
+#include <omp.h>
 
+#include <algorithm>
+#include <optional>
+
+#include "ops/activation_table.h"
 #include "ops/dnnl/dnnl_util.h"
 #include "ops/dnnl_step.h"
+#include "ops/int8_epilogue.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -49,8 +57,9 @@ class UnaryKernel final : public Kernel {
     SATURN_RETURN_IF_ERROR(op_util::check_arity(ctx, 1, 1, 1));
     const fb::Unary* options = ctx.node().op_as_Unary();
     if (options == nullptr || options->activation() == nullptr) return ctx.error("missing Unary options");
-    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
     const TensorDesc& in = ctx.input(0);
+    if (is_int8(in.dtype)) return prepare_int8(ctx, *options->activation());
+    SATURN_RETURN_IF_ERROR(op_util::check_dtype(ctx, 0, DType::kF32));
     const std::vector<EltwiseOp> ops = eltwise_ops(*options->activation());
     if (ops.empty()) {
       return ctx.error("unknown activation kind " +
@@ -92,11 +101,46 @@ class UnaryKernel final : public Kernel {
   }
 
   void run(RunContext& ctx) const override {
+    if (table_) {
+      run_table(ctx);
+      return;
+    }
     for (const DnnlStep& step : steps_) step.run(ctx);
   }
 
  private:
-  std::vector<DnnlStep> steps_;
+  Status prepare_int8(PrepareContext& ctx, const fb::Activation& activation) {
+    const TensorDesc& in = ctx.input(0);
+    TensorDesc& out = ctx.output(0);
+    if (!is_int8(out.dtype)) {
+      return ctx.error(op_util::output_label(ctx, 0) + " has dtype " + dtype_name(out.dtype) +
+                       " in the model, expected u8 or s8 for the INT8 input " + op_util::input_label(ctx, 0));
+    }
+    float alpha_x = 0.f, alpha_y = 0.f;
+    SATURN_RETURN_IF_ERROR(int8_epilogue::input_scale(ctx, 0, &alpha_x));
+    SATURN_RETURN_IF_ERROR(int8_epilogue::output_scale(ctx, 0, &alpha_y));
+    out.dims = in.dims;
+    out.layout = in.layout;
+    table_.emplace(&activation, in.dtype, alpha_x, out.dtype, alpha_y);
+    elements_ = in.elements();
+    ctx.set_impl(ActivationTable::vector_available() ? "saturn_table_int8:avx512_vbmi"
+                                                     : "saturn_table_int8:plain");
+    return Status::ok();
+  }
+
+  void run_table(RunContext& ctx) const {
+    constexpr int64_t kBlock = 65536;
+    const auto* x = static_cast<const uint8_t*>(ctx.input(0));
+    auto* y = static_cast<uint8_t*>(ctx.output(0));
+    const int64_t blocks = (elements_ + kBlock - 1) / kBlock;
+#pragma omp parallel for if (blocks > 1)
+    for (int64_t b = 0; b < blocks; ++b)
+      table_->apply(x + b * kBlock, y + b * kBlock, std::min(kBlock, elements_ - b * kBlock));
+  }
+
+  std::vector<DnnlStep> steps_;           // FP32
+  std::optional<ActivationTable> table_;  // INT8
+  int64_t elements_ = 0;
 };
 
 }  // namespace

@@ -10,6 +10,9 @@ namespace saturn::converter {
 Result<LoweredNode> lower_unary(LowerContext& c) {
   Result<const ir::Tensor*> x = c.input(0);
   if (!x) return x.status();
+  if (c.node.domain == kInternalDomain && c.node.op_type == "Activation")  // passes.h split_table_activations
+    return make_lowered(fb::Op::Unary, fb::CreateUnary(c.fbb, c.activation(c.node.fused)).Union(),
+                        {c.node.input(0)});
   Result<ir::Activation> a = activation_from_node(c.node, c.graph);
   if (!a) return a.status();
   if (c.node.fused.kind != ir::ActivationKind::kNone)

@@ -91,7 +91,7 @@ Result<LoweredNode> lower_conv(LowerContext& c);
 Result<LoweredNode> lower_conv_transpose(LowerContext& c);
 Result<LoweredNode> lower_pool(LowerContext& c);
 Result<LoweredNode> lower_global_pool(LowerContext& c);
-// lower_eltwise.cc
+// lower_eltwise.cc. lower_unary also lowers the internal Activation (passes.h split_table_activations).
 Result<LoweredNode> lower_unary(LowerContext& c);
 Result<LoweredNode> lower_binary(LowerContext& c);
 Result<LoweredNode> lower_softmax(LowerContext& c);

@@ -57,6 +57,7 @@ Result<const OpLowering*> find_lowering(const ir::Node& node) {
         {"Dequantize", 0, 1 << 30, lower_dequantize},
         {"ChannelShuffle", 0, 1 << 30, lower_channel_shuffle},
         {"Gelu", 0, 1 << 30, lower_unary},
+        {"Activation", 0, 1 << 30, lower_unary},
     };
     for (const auto& e : kInternal)
       if (node.op_type == e.op_type) return &e;

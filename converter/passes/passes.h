@@ -20,7 +20,8 @@
 // fuse_residual_adds is not in that order: convert.cc runs it on FP32 models before writing them,
 // and the INT8 pass (quantize/regions.h) on the nodes it puts in INT8. Nor is
 // fuse_channel_shuffles: convert.cc runs it last, on FP32 models and on INT8 ones after the QDQ
-// export (which writes standard ONNX ops only).
+// export (which writes standard ONNX ops only). Nor is split_table_activations: convert.cc runs it
+// on INT8 conversions, before calibration.
 #pragma once
 
 #include <cstddef>
@@ -59,5 +60,13 @@ int fuse_residual_adds(ir::Graph& graph, const std::function<bool(size_t add, si
 // first Reshape's name). Any dtype: the INT8 graph's tensors keep their QuantMap entries. Returns
 // the number of shuffles fused.
 int fuse_channel_shuffles(ir::Graph& graph);
+
+// Splits the fused Swish of each Conv with at least 4096 output elements into a node of its own: Conv ->
+// "<y>_preactivation" -> Activation (domain kInternalDomain, the Conv's former ir::Activation in its `fused`,
+// lowered to a Unary) -> y. For INT8 conversions, before calibration, so that the pre-activation is
+// calibrated: the INT8 Conv then requantizes without oneDNN's e^x post-op (its cost is the same in INT8 as in
+// FP32: EfficientNet-B0's expanding 1x1 convs ran 1.3-1.9x faster than FP32, the others 2-3x), and
+// the INT8 Unary maps each byte through a 256-entry table. Returns the number of splits.
+int split_table_activations(ir::Graph& graph);
 
 }  // namespace saturn::converter

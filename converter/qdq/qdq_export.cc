@@ -138,6 +138,11 @@ class Exporter {
     }
     if (n.op_type == "Gelu" && !int8_activation(out))
       return qdq::add_activation(b_, {ir::ActivationKind::kGelu}, name_of(in), out, n.name);
+    if (n.op_type == "Activation") {  // passes.h split_table_activations
+      const std::string f = int8_activation(out) ? b_.fresh(out + "_float") : out;
+      SATURN_RETURN_IF_ERROR(qdq::add_activation(b_, n.fused, name_of(in), f, n.name));
+      return int8_activation(out) ? quantize_to(f, out, n.name) : Status::ok();
+    }
     return Status::error("QDQ export: node '" + n.name + "' (" + n.domain + "." + n.op_type + ") has no ONNX form");
   }
 

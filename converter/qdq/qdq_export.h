@@ -11,7 +11,9 @@
 //     DequantizeLinear(QuantizeLinear(T_float)) with its alpha and a uint8/int8 zero point 0; the
 //     producer computes T_float in float and every consumer reads the dequantized T.
 //   - Internal Quantize nodes become that pair; internal Dequantize nodes become nothing (their
-//     output is the dequantized tensor), or an Identity when the output is a graph output.
+//     output is the dequantized tensor), or an Identity when the output is a graph output. The
+//     internal Activation split from a Conv (passes.h split_table_activations) becomes its standard
+//     nodes (Swish: Sigmoid and Mul) between the pre-activation's Q/DQ and its output's.
 //   - Other nodes are emitted in the model's opset (converter/qdq/opset_upgrade.h), followed by the
 //     fused residual (Conv's 4th input R: Add) and the fused activation
 //     (converter/qdq/activation_nodes.h), in the runtime's order: conv, + R, activation, quantize.

@@ -2,14 +2,16 @@
 // given the calibrated ranges of its tensors (converter/calibrate/ranges.h). DESIGN sections 1-2.
 //
 // Regions.
-//   - Anchors: Conv, ConvTranspose, Gemm (constant B; C absent or a constant of 1 or N values) and MatMul (A a
+//   - Anchors: Conv, ConvTranspose, Gemm (constant B; C absent or a constant of 1 or N values) and MatMul (A
+//   a
 //     runtime tensor; B constant -> s8 weights, or a runtime tensor -> s8 activation) run in INT8.
 //   - Followers run in INT8 when one of their data inputs is INT8 (a Mul: both): Add and Mul (two
 //     runtime inputs; a Mul e.g. a squeeze-and-excitation gate), Concat
 //     (runtime inputs), MaxPool, AveragePool, GlobalAveragePool, Resize/Upsample nearest, and the
 //     data-movement ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Pad (constant mode
-//     with value 0, reflect, edge), Identity, Gather (runtime data). Every other op, and every node
-//     named in options.fp32_nodes, runs in FP32.
+//     with value 0, reflect, edge), Identity, Gather (runtime data), and the internal Activation
+//     split from a Conv (passes.h split_table_activations; an output scale of its own). Every other op, and
+//     every node named in options.fp32_nodes, runs in FP32.
 //   - An INT8 node whose runtime input is F32 reads it through a Quantize node (one per tensor,
 //     shared by every INT8 consumer); an FP32 node whose input is INT8 reads it through a Dequantize
 //     node (one per tensor, shared). An anchor whose consumers all run in FP32, or whose output is a
@@ -22,7 +24,8 @@
 //     its type is s8 (alpha = T/127) if any member can go negative, else u8 (alpha = T/255). A tensor
 //     cannot go negative when its calibrated min >= 0 or its producer has a fused Relu (lo = 0) or
 //     Clip (lo = its lower bound) whose result, with the affine tail, stays >= 0: scale >= 0 and
-//     scale * lo + shift >= 0 (without a tail: lo >= 0). A runtime MatMul B is always s8; a fused residual R keeps its own type and scale.
+//     scale * lo + shift >= 0 (without a tail: lo >= 0). A runtime MatMul B is always s8; a fused residual R
+//     keeps its own type and scale.
 //   - T = 0 (a tensor that was all zeros in calibration) gets alpha = 1/levels (as if T = 1): zeros
 //     stay exact, and the bias scale alpha_in * alpha_w stays far from int32 overflow.
 //   - Weights s8 per output channel (Conv W axis 0; ConvTranspose W [C, M/g, ...] axis 1 when group

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "converter/lowering/lowering.h"
 #include "converter/passes/passes.h"
 
 namespace saturn::converter::quantize {
@@ -47,9 +48,15 @@ bool pad_eligible(const ir::Node& n, const ir::Graph& g) {
 // node reads it.
 bool is_add_or_mul(const ir::Node& n) { return n.op_type == "Add" || n.op_type == "Mul"; }
 
+// The internal Activation of passes.h split_table_activations: an INT8 table with a scale of its own.
+bool is_split_activation(const ir::Node& n) {
+  return n.domain == kInternalDomain && n.op_type == "Activation";
+}
+
 }  // namespace
 
 Role int8_role(const ir::Node& n, const ir::Graph& g) {
+  if (is_split_activation(n)) return is_runtime(g, n.input(0)) ? Role::kFollower : Role::kFp32;
   if (!n.domain.empty()) return Role::kFp32;
   const std::string& op = n.op_type;
   if (op == "Conv" || op == "ConvTranspose") return is_runtime(g, n.input(0)) && float_constant(g, n.input(1)) ? Role::kAnchor : Role::kFp32;
@@ -73,7 +80,7 @@ Role int8_role(const ir::Node& n, const ir::Graph& g) {
   return kMovement.count(op) ? Role::kFollower : Role::kFp32;
 }
 
-bool keeps_scale(const ir::Node& n) { return !is_add_or_mul(n); }
+bool keeps_scale(const ir::Node& n) { return !is_add_or_mul(n) && !is_split_activation(n); }
 
 std::vector<std::string> data_inputs(const ir::Node& n, const ir::Graph& g) {
   std::vector<std::string> out;

@@ -15,7 +15,7 @@ enum class Role { kFp32, kAnchor, kFollower };
 // The node's role when eligible: kAnchor / kFollower by op and inputs, else kFp32.
 Role int8_role(const ir::Node& node, const ir::Graph& graph);
 
-// True for followers whose output shares its input's scale (everything but Add).
+// True for followers whose output shares its input's scale (all but Add, Mul and the split Activation).
 bool keeps_scale(const ir::Node& node);
 
 // The runtime (non-constant, non-empty) inputs of a node that carry data (not shape/index inputs).

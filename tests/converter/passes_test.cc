@@ -266,6 +266,36 @@ TEST(ActivationFusionTargets, SwishFromMulOfSigmoid) {
   EXPECT_EQ(g.nodes[2].fused.kind, ir::ActivationKind::kNone);
 }
 
+// A Conv's Swish on at least 4096 output elements becomes an Activation node of its own after the
+// Conv; a smaller one (a squeeze-and-excitation conv's) and other activations stay fused.
+TEST(SplitTableActivations, SwishOfLargeConvsOnly) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 64, 64}).input("s", {1, 2, 3, 3}).output("y").output("z").output("r");
+  b.floats("w", {2, 2, 1, 1}, {1, 0, 0, 1});
+  b.node("Conv", {"x", "w"}, {"c1"}, "big");
+  b.node("Sigmoid", {"c1"}, {"s1"});
+  b.node("Mul", {"c1", "s1"}, {"y"});
+  b.node("Conv", {"s", "w"}, {"c2"}, "small");
+  b.node("Sigmoid", {"c2"}, {"s2"});
+  b.node("Mul", {"c2", "s2"}, {"z"});
+  b.node("Conv", {"x", "w"}, {"c3"}, "relu");
+  b.node("Relu", {"c3"}, {"r"});
+  ir::Graph g = import(b);
+  ASSERT_TRUE(fuse_activations(g));
+  EXPECT_EQ(split_table_activations(g), 1);
+  ASSERT_EQ(op_types(g), (Ops{"Conv", "Activation", "Conv", "Conv"}));
+  const ir::Node &conv = g.nodes[0], &act = g.nodes[1];
+  EXPECT_EQ(conv.fused.kind, ir::ActivationKind::kNone);
+  EXPECT_EQ(act.domain, kInternalDomain);
+  EXPECT_EQ(act.fused.kind, ir::ActivationKind::kSwish);
+  EXPECT_EQ(act.inputs, std::vector<std::string>{conv.outputs[0]});
+  EXPECT_EQ(act.outputs, std::vector<std::string>{"y"});
+  ASSERT_NE(g.find(conv.outputs[0]), nullptr);
+  EXPECT_EQ(g.find(conv.outputs[0])->dims, (std::vector<int64_t>{1, 2, 64, 64}));
+  EXPECT_EQ(g.nodes[2].fused.kind, ir::ActivationKind::kSwish);
+  EXPECT_EQ(g.nodes[3].fused.kind, ir::ActivationKind::kRelu);
+}
+
 // Relu then Clip(0, 6) (an exporter's ReLU6) becomes one Clip(0, 6); Clip(-1, 1) then Relu becomes
 // Clip(0, 1); Relu then Tanh does not compose (the Tanh stays a node).
 TEST(ActivationFusionTargets, ClampsCompose) {

@@ -109,14 +109,15 @@ TEST(Unary, ScalarInput) {
   EXPECT_EQ(h.output<float>(0), std::vector<float>{0.f});
 }
 
-TEST(Unary, RejectsNonF32Input) {
+// F32, or U8/S8 for the INT8 form (unary_int8_test.cc); nothing else.
+TEST(Unary, RejectsS32Input) {
   KernelHarness h(unary(fb::ActivationKind::Relu), "act");
-  h.add_input(desc({4}, DType::kS8, Layout::kPlain, "x"), std::vector<uint8_t>(4));
+  h.add_input(desc({4}, DType::kS32, Layout::kPlain, "x"), std::vector<uint8_t>(16));
   h.add_output();
   auto kernel = make_unary_kernel();
   const Status s = h.prepare(*kernel);
   ASSERT_FALSE(s.is_ok());
-  EXPECT_EQ(s.message(), "node 'act' (Unary): input 0 'x' has dtype s8, expected f32");
+  EXPECT_EQ(s.message(), "node 'act' (Unary): input 0 'x' has dtype s32, expected f32");
 }
 
 }  // namespace
