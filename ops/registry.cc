@@ -20,7 +20,7 @@ constexpr OpEntry kOps[] = {
     {fb::Op::Flatten, "Flatten", P::kPlain, &make_reshape_kernel},
     {fb::Op::Squeeze, "Squeeze", P::kPlain, &make_reshape_kernel},
     {fb::Op::Unsqueeze, "Unsqueeze", P::kPlain, &make_reshape_kernel},
-    {fb::Op::Transpose, "Transpose", P::kPlain, &make_transpose_kernel},
+    {fb::Op::Transpose, "Transpose", P::kFollowFirst, &make_transpose_kernel},
     {fb::Op::Slice, "Slice", P::kFollowFirst, &make_slice_kernel},
     {fb::Op::Pad, "Pad", P::kFollowFirst, &make_pad_kernel},
     {fb::Op::Gather, "Gather", P::kPlain, &make_gather_kernel},

@@ -149,9 +149,11 @@ Status Session::Impl::add_node(int index) {
   Step step;
   step.node = &node;
   if (node.inputs() != nullptr) step.inputs.assign(node.inputs()->begin(), node.inputs()->end());
-  // Layout policy for rank-4 runtime inputs.
-  const int first = step.inputs.empty() ? -1 : step.inputs[0];
-  const Layout first_layout = first == -1 ? Layout::kPlain : values_[first].desc.layout;
+  // Layout policy for rank-4 runtime inputs; kFollowFirst follows the first runtime input (a Binary's
+  // A may be a constant, ConvNeXt's layer scale).
+  const auto first = std::find_if(step.inputs.begin(), step.inputs.end(),
+                                  [&](int id) { return id != -1 && values_[id].constant == nullptr; });
+  const Layout first_layout = first == step.inputs.end() ? Layout::kPlain : values_[*first].desc.layout;
   for (size_t i = 0; i < step.inputs.size(); ++i) {
     const int id = step.inputs[i];
     if (id == -1 || values_[id].constant != nullptr || values_[id].desc.dims.size() != 4) continue;
@@ -218,25 +220,47 @@ void Session::Impl::plan_readers_layouts() {
   const fb::Graph& g = *model_->fb().graph();
   std::vector<int> readers(values_.size(), 0);
   std::vector<bool> plain_reader(values_.size(), false);
-  if (g.nodes() != nullptr) {
-    for (const fb::Node* node : *g.nodes()) {
-      if (node->inputs() == nullptr) continue;
-      const OpEntry* entry = find_op(node->op_type());
-      for (int32_t id : *node->inputs()) {
-        if (id < 0 || static_cast<size_t>(id) >= values_.size()) continue;
-        ++readers[id];
-        if (entry == nullptr || entry->layout != LayoutPolicy::kNhwc) plain_reader[id] = true;
-      }
-    }
-  }
-  if (g.outputs() != nullptr)
-    for (int32_t id : *g.outputs())
-      if (id >= 0 && static_cast<size_t>(id) < values_.size()) plain_reader[id] = true;
-  for (size_t id = 0; id < values_.size(); ++id) {
+  const auto valid = [&](int32_t id) { return id >= 0 && static_cast<size_t>(id) < values_.size(); };
+  const auto decide = [&](int32_t id) {
     Value& v = values_[id];
     const bool nhwc = v.constant == nullptr && v.desc.dims.size() == 4 && readers[id] > 0 && !plain_reader[id];
     v.readers_layout = nhwc ? Layout::kNhwc : Layout::kPlain;
+  };
+  if (g.outputs() != nullptr)
+    for (int32_t id : *g.outputs())
+      if (valid(id)) plain_reader[id] = true;
+  // Backwards, so that every reader of a node's output is counted when the node is reached. Nhwc
+  // readers: ops of policy kNhwc; a Transpose to channels-last (perm 0, 2, 3, 1), which then reads
+  // memory in order (ops/plain/transpose.cc); and an elementwise reader (Binary, Unary, Dequantize:
+  // Y in X's layout; Quantize: Y in the layout its readers want, ops/quantize.cc) exactly when its
+  // output's readers are.
+  const int num_nodes = g.nodes() != nullptr ? static_cast<int>(g.nodes()->size()) : 0;
+  for (int n = num_nodes - 1; n >= 0; --n) {
+    const fb::Node* node = g.nodes()->Get(n);
+    if (node->inputs() == nullptr) continue;
+    const OpEntry* entry = find_op(node->op_type());
+    bool nhwc_reader = entry != nullptr && entry->layout == LayoutPolicy::kNhwc;
+    const fb::Op op = node->op_type();
+    const bool elementwise =
+        op == fb::Op::Binary || op == fb::Op::Unary || op == fb::Op::Quantize || op == fb::Op::Dequantize;
+    const auto* perm = op == fb::Op::Transpose && node->op_as_Transpose() != nullptr
+                           ? node->op_as_Transpose()->perm()
+                           : nullptr;
+    if (perm != nullptr && perm->size() == 4 && perm->Get(0) == 0 && perm->Get(1) == 2 && perm->Get(2) == 3 &&
+        perm->Get(3) == 1)
+      nhwc_reader = true;
+    if (elementwise && node->outputs() != nullptr && node->outputs()->size() == 1 &&
+        valid(node->outputs()->Get(0))) {
+      decide(node->outputs()->Get(0));
+      nhwc_reader = values_[node->outputs()->Get(0)].readers_layout == Layout::kNhwc;
+    }
+    for (int32_t id : *node->inputs()) {
+      if (!valid(id)) continue;
+      ++readers[id];
+      if (!nhwc_reader) plain_reader[id] = true;
+    }
   }
+  for (size_t id = 0; id < values_.size(); ++id) decide(static_cast<int32_t>(id));
 }
 
 void Session::Impl::mark_light_steps() {

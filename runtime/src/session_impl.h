@@ -103,7 +103,8 @@ class Session::Impl {
   void mark_light_steps();
   // The value holding `value` in layout `target`, inserting (once) a Reorder step that serves `node`.
   Result<int> convert(int value, Layout target, const fb::Node& node);
-  // Sets every value's readers_layout from the registry policies of the nodes reading it.
+  // Sets every value's readers_layout from the registry policies of the nodes reading it (an
+  // elementwise reader wants what its own readers want).
   void plan_readers_layouts();
   // Creates nothing: runs step.kernel->prepare() with the step's inputs and `outputs` preset
   // (the descriptors of values `output_ids`; none for a Reorder step).

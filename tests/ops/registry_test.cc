@@ -24,7 +24,7 @@ TEST(Registry, ListsTheFp32AndDataMovementOps) {
       {fb::Op::Flatten, "Flatten", LayoutPolicy::kPlain},
       {fb::Op::Squeeze, "Squeeze", LayoutPolicy::kPlain},
       {fb::Op::Unsqueeze, "Unsqueeze", LayoutPolicy::kPlain},
-      {fb::Op::Transpose, "Transpose", LayoutPolicy::kPlain},
+      {fb::Op::Transpose, "Transpose", LayoutPolicy::kFollowFirst},
       {fb::Op::Slice, "Slice", LayoutPolicy::kFollowFirst},
       {fb::Op::Pad, "Pad", LayoutPolicy::kFollowFirst},
       {fb::Op::Gather, "Gather", LayoutPolicy::kPlain},

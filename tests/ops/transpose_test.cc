@@ -4,6 +4,7 @@
 
 #include "ops/ops.h"
 #include "tests/ops/kernel_harness.h"
+#include "tests/ops/test_util.h"
 
 namespace saturn::testing {
 namespace {
@@ -66,6 +67,38 @@ TEST(Transpose, Permutations) {
   check<int64_t>({2, 3, 4}, {1, 0, 2}, DType::kS64);
   check<int32_t>({2, 3, 2, 3, 2}, {4, 2, 0, 3, 1}, DType::kS32);
   check<uint8_t>({6}, {0}, DType::kU8);
+}
+
+// An Nhwc input is read in its own layout; Y is written Nhwc when its readers want it. To and from
+// channels-last (ConvNeXt's Transposes), and a perm that moves every dim.
+TEST(Transpose, NhwcInputAndOutput) {
+  const std::vector<int64_t> dims = {2, 3, 4, 5};
+  std::vector<float> x(120);
+  std::iota(x.begin(), x.end(), 1.f);
+  for (const std::vector<int>& perm :
+       {std::vector<int>{0, 2, 3, 1}, std::vector<int>{0, 3, 1, 2}, std::vector<int>{3, 2, 1, 0}}) {
+    for (const Layout in_layout : {Layout::kPlain, Layout::kNhwc}) {
+      for (const Layout readers : {Layout::kPlain, Layout::kNhwc}) {
+        SCOPED_TRACE(std::string(layout_name(in_layout)) + " -> readers " + layout_name(readers) + ", perm " +
+                     std::to_string(perm[1]) + std::to_string(perm[2]) + std::to_string(perm[3]));
+        std::vector<int64_t> out_dims;
+        const std::vector<float> want = reference(x, dims, perm, out_dims);
+        KernelHarness h(transpose(perm));
+        h.set_readers_layout(readers);
+        h.add_input(desc(dims, DType::kF32, in_layout),
+                    bytes_of(in_layout == Layout::kNhwc ? to_nhwc(x, dims) : x));
+        h.add_output();
+        auto kernel = make_transpose_kernel();
+        const Status s = h.prepare(*kernel);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        EXPECT_EQ(h.output_desc(0).dims, out_dims);
+        EXPECT_EQ(h.output_desc(0).layout, readers);
+        h.run();
+        const std::vector<float> got = h.output<float>(0);
+        EXPECT_EQ(readers == Layout::kNhwc ? from_nhwc(got, out_dims) : got, want);
+      }
+    }
+  }
 }
 
 TEST(Transpose, RejectsInvalidPerm) {

@@ -458,5 +458,54 @@ TEST(Session, QuantizeWritesNhwcWhenItsReadersWantIt) {
   }
 }
 
+// A channels-last block as ConvNeXt exports it: pool (Nhwc) -> Transpose to NHWC -> Unary ->
+// Transpose back -> Mul by a constant per-channel scale (A) -> pool. The first Transpose reads the
+// pool's Nhwc memory as it is, the second writes Nhwc because its readers (the elementwise Mul,
+// then a pool) want it, and the Mul follows its runtime input: no Reorder between the pools.
+TEST(Session, ChannelsLastBlockRunsWithoutReorders) {
+  ModelBuilder b;
+  const int x = b.add_input("x", {1, 3, 4, 4});
+  const int p = b.add_tensor("p", {1, 3, 2, 2}), t = b.add_tensor("t", {1, 2, 2, 3});
+  const int u = b.add_tensor("u", {1, 2, 2, 3}), v = b.add_tensor("v", {1, 3, 2, 2});
+  const int m = b.add_tensor("m", {1, 3, 2, 2}), y = b.add_tensor("y", {1, 3, 1, 1});
+  const int scale = b.add_constant("scale", {3, 1, 1}, fb::DType::F32, std::vector<float>{1.f, 10.f, 100.f});
+  const auto pool = [](flatbuffers::FlatBufferBuilder& fbb) {
+    const std::vector<int32_t> k = {2, 2}, st = {2, 2}, d = {1, 1}, pads = {0, 0, 0, 0};
+    return std::make_pair(fb::Op::Pool,
+                          fb::CreatePoolDirect(fbb, fb::PoolKind::Max, &k, &st, &d, &pads).Union());
+  };
+  const auto transpose = [](std::vector<int32_t> perm) {
+    return [perm](flatbuffers::FlatBufferBuilder& fbb) {
+      return std::make_pair(fb::Op::Transpose, fb::CreateTransposeDirect(fbb, &perm).Union());
+    };
+  };
+  b.add_node("pool1", pool, {x}, {p});
+  b.add_node("to_nhwc", transpose({0, 2, 3, 1}), {p}, {t});
+  b.add_unary("clip", t, u, fb::ActivationKind::Clip, -100.f, 20.f);
+  b.add_node("to_nchw", transpose({0, 3, 1, 2}), {u}, {v});
+  b.add_binary("scale", scale, v, m, fb::BinaryKind::Mul);
+  b.add_node("pool2", pool, {m}, {y});
+  b.add_output(y);
+  auto model = load(b);
+  ASSERT_NE(model, nullptr);
+  auto session = Session::create(model);
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  std::vector<std::string> names;
+  for (const StepInfo& step : (*session)->steps()) names.push_back(step.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"reorder:x->nhwc", "pool1", "to_nhwc", "clip", "to_nchw",
+                                             "scale", "pool2", "reorder:y->plain"}));
+
+  std::vector<float> xv(48);
+  for (int i = 0; i < 48; ++i) xv[i] = static_cast<float>((i * 7) % 48) - 20.f;
+  std::vector<float> want = max_pool_2x2(max_pool_2x2(xv, 3, 4, 4), 3, 2, 2);
+  const std::vector<float> factor = {1.f, 10.f, 100.f};
+  for (int c = 0; c < 3; ++c) want[c] = std::min(want[c], 20.f) * factor[c];
+  std::vector<float> yo(3);
+  const void* in[] = {xv.data()};
+  void* out[] = {yo.data()};
+  ASSERT_TRUE((*session)->run(in, out).is_ok());
+  EXPECT_EQ(yo, want);
+}
+
 }  // namespace
 }  // namespace saturn
