@@ -30,24 +30,17 @@ SATURN_AVX512_VBMI void apply_vbmi(const uint8_t* entries, const uint8_t* x, uin
   }
 }
 
-template <typename X, typename Y>
-void fill(const reference::Activation& a, float alpha_x, float alpha_y, uint8_t* entries) {
-  for (int b = 0; b < 256; ++b) {
-    const X x = static_cast<X>(static_cast<uint8_t>(b));
-    entries[b] = static_cast<uint8_t>(reference::requantize_value<Y>(double{alpha_x} * x, a, alpha_y));
-  }
-}
-
 }  // namespace
 
 ActivationTable::ActivationTable(const fb::Activation* activation, DType x_type, float alpha_x, DType y_type,
                                  float alpha_y) {
   const reference::Activation a = reference::Activation::from(activation);
-  const bool x_s8 = x_type == DType::kS8, y_s8 = y_type == DType::kS8;
-  if (x_s8 && y_s8) fill<int8_t, int8_t>(a, alpha_x, alpha_y, entries_);
-  if (x_s8 && !y_s8) fill<int8_t, uint8_t>(a, alpha_x, alpha_y, entries_);
-  if (!x_s8 && y_s8) fill<uint8_t, int8_t>(a, alpha_x, alpha_y, entries_);
-  if (!x_s8 && !y_s8) fill<uint8_t, uint8_t>(a, alpha_x, alpha_y, entries_);
+  for (int b = 0; b < 256; ++b) {
+    const double real = double{alpha_x} * (x_type == DType::kS8 ? static_cast<int8_t>(b) : b);
+    entries_[b] = y_type == DType::kS8
+                      ? static_cast<uint8_t>(reference::requantize_value<int8_t>(real, a, alpha_y))
+                      : reference::requantize_value<uint8_t>(real, a, alpha_y);
+  }
 }
 
 bool ActivationTable::vector_available() {

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <fstream>
 
-#include "saturn/session.h"
 #include "tests/converter/quant_test_util.h"
 
 namespace saturn::converter::testing {
@@ -26,21 +25,6 @@ std::string swish_model(const std::string& file) {
   b.node("Mul", {"c1", "s1"}, {"m1"}, "mul");
   b.node("Conv", {"m1", "w2"}, {"y"}, "conv2");
   return b.save(file);
-}
-
-std::vector<float> run(const std::vector<uint8_t>& bytes, const std::vector<float>& x) {
-  auto model = Model::from_bytes(bytes);
-  EXPECT_TRUE(model) << model.status().message();
-  if (!model) return {};
-  auto session = Session::create(model.value());
-  EXPECT_TRUE(session) << session.status().message();
-  if (!session) return {};
-  std::vector<float> y(session.value()->outputs()[0].bytes() / sizeof(float));
-  const void* in[] = {x.data()};
-  void* out[] = {y.data()};
-  const Status st = session.value()->run(in, out);
-  EXPECT_TRUE(st) << st.message();
-  return y;
 }
 
 TEST(ActivationSplit, Int8SwishRunsAsATableCloseToFp32) {
@@ -73,7 +57,7 @@ TEST(ActivationSplit, Int8SwishRunsAsATableCloseToFp32) {
 
   // Held-out input: SQNR of INT8 against FP32.
   const std::vector<float> x = random_values(8 * 32 * 32, 35);
-  const std::vector<float> ref = run(fp32.value(), x), got = run(int8->bytes, x);
+  const std::vector<float> ref = run_model(fp32.value(), x), got = run_model(int8->bytes, x);
   ASSERT_EQ(ref.size(), 8u * 32 * 32);
   ASSERT_EQ(got.size(), ref.size());
   double signal = 0, noise = 0;

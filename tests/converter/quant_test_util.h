@@ -11,6 +11,7 @@
 #include "converter/convert.h"
 #include "saturn/model.h"
 #include "saturn/schema/saturn_generated.h"
+#include "saturn/session.h"
 #include "tests/converter/onnx_builder.h"
 
 namespace saturn::converter::testing {
@@ -98,6 +99,23 @@ inline Result<Int8Model> convert_int8(const std::string& onnx_path, std::vector<
   if (!model) return model.status();
   m.model = model.value();
   return m;
+}
+
+// Runs a model's bytes on one F32 input `x` and returns its first output (empty after a failure,
+// which is reported).
+inline std::vector<float> run_model(const std::vector<uint8_t>& bytes, const std::vector<float>& x) {
+  auto model = Model::from_bytes(bytes);
+  EXPECT_TRUE(model) << model.status().message();
+  if (!model) return {};
+  auto session = Session::create(model.value());
+  EXPECT_TRUE(session) << session.status().message();
+  if (!session) return {};
+  std::vector<float> y(session.value()->outputs()[0].bytes() / sizeof(float));
+  const void* in[] = {x.data()};
+  void* out[] = {y.data()};
+  const Status st = session.value()->run(in, out);
+  EXPECT_TRUE(st) << st.message();
+  return y;
 }
 
 }  // namespace saturn::converter::testing

@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "saturn/session.h"
 #include "tests/converter/quant_test_util.h"
 
 namespace saturn::converter::testing {
@@ -36,21 +35,6 @@ std::string cnn(const std::string& file) {
   return b.save(file);
 }
 
-std::vector<float> run(const std::vector<uint8_t>& bytes, const std::vector<float>& x) {
-  auto model = Model::from_bytes(bytes);
-  EXPECT_TRUE(model) << model.status().message();
-  if (!model) return {};
-  auto session = Session::create(model.value());
-  EXPECT_TRUE(session) << session.status().message();
-  if (!session) return {};
-  std::vector<float> y(session.value()->outputs()[0].bytes() / sizeof(float));
-  const void* in[] = {x.data()};
-  void* out[] = {y.data()};
-  Status st = session.value()->run(in, out);
-  EXPECT_TRUE(st) << st.message();
-  return y;
-}
-
 TEST(QuantizeEndToEnd, Int8ModelRunsCloseToFp32) {
   const std::string onnx = cnn("e2e_int8.onnx");
   auto fp32 = convert_onnx_file(onnx, {});
@@ -59,7 +43,7 @@ TEST(QuantizeEndToEnd, Int8ModelRunsCloseToFp32) {
   ASSERT_TRUE(int8) << int8.status().message();
   EXPECT_EQ(int8->report.quantize.fused_residuals, 1);
   const std::vector<float> x = random_values(4 * 192, 999);  // held out
-  const std::vector<float> ref = run(fp32.value(), x), got = run(int8->bytes, x);
+  const std::vector<float> ref = run_model(fp32.value(), x), got = run_model(int8->bytes, x);
   ASSERT_EQ(ref.size(), 20u);
   ASSERT_EQ(got.size(), ref.size());
   float max_diff = 0.f;
